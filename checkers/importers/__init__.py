@@ -1,0 +1,1 @@
+"""Importers of histories recorded by other tools."""

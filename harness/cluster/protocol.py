@@ -1,0 +1,88 @@
+"""The Cluster protocol and its optional capabilities.
+
+A cluster backend brings a database cluster up and down and exposes per-node control.
+Faults are capabilities: separate, checkable protocols. A nemesis asks
+``supports(cluster, Capability)`` at preflight; a test that asks for a fault the cluster
+cannot do fails loudly before it starts, never silently.
+
+Node names are ``n1 .. nN``. Addresses are what the *harness* dials (an IP on the
+project network and the client port); the harness' own path to every node stays open
+during partitions, so clients observe the cluster's real behaviour.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Protocol, Sequence, runtime_checkable
+
+Grudge = Mapping[str, frozenset[str]]
+"""node -> the nodes it must NOT hear from (drop packets arriving from them)."""
+
+
+@runtime_checkable
+class Cluster(Protocol):
+    db: str                # "etcd" | "zookeeper"
+    nodes: Sequence[str]   # ["n1", "n2", "n3"]
+
+    def up(self) -> None:
+        """Start every node and wait until each serves and a leader exists.
+
+        Raises ClusterError (with node logs in the message or the log dir) if it never does;
+        on failure nothing is left running.
+        """
+
+    def down(self) -> None:
+        """Remove every container and network of this cluster. Idempotent; never raises
+        for already-gone resources."""
+
+    def address(self, node: str) -> tuple[str, int]:
+        """(host, client port) the harness dials for ``node``."""
+
+    def leader(self) -> str | None:
+        """The node that currently leads, or None when there is none / it is unknown."""
+
+    def healthy(self, node: str) -> bool:
+        """True when ``node`` serves client requests now."""
+
+    def exec(self, node: str, argv: Sequence[str], *, check: bool = True) -> tuple[int, str]:
+        """Run ``argv`` inside the node's container as root; returns (exit code, output)."""
+
+    def collect_logs(self, dest_dir: str) -> None:
+        """Copy server logs and config of each node into ``dest_dir/<node>/``."""
+
+
+@runtime_checkable
+class Killable(Protocol):
+    def kill(self, node: str) -> None:
+        """SIGKILL the server process (data kept)."""
+
+    def start(self, node: str) -> None:
+        """Start a killed server again (same data dir)."""
+
+
+@runtime_checkable
+class Pausable(Protocol):
+    def pause(self, node: str) -> None: ...
+
+    def resume(self, node: str) -> None: ...
+
+
+@runtime_checkable
+class Partitionable(Protocol):
+    def partition(self, grudge: Grudge) -> None:
+        """Drop traffic between nodes as the grudge says; harness traffic unaffected."""
+
+    def heal(self) -> None:
+        """Remove exactly the rules partition() added."""
+
+
+@runtime_checkable
+class ClockSkewable(Protocol):
+    def set_clock_offset(self, node: str, offset_s: float) -> None:
+        """Make ``node``'s wall clock read host time + offset. Never touches the host clock."""
+
+    def clock_offsets(self) -> dict[str, float]: ...
+
+
+def supports(cluster: object, capability: type) -> bool:
+    """Whether ``cluster`` implements ``capability`` (one of the protocols above)."""
+    return isinstance(cluster, capability)

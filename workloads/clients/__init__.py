@@ -1,0 +1,1 @@
+"""Clients per database."""
