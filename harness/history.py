@@ -45,7 +45,8 @@ class History(Sequence[Op]):
 
     def append(self, op: Op) -> Op:
         """Append ``op`` with the next index; returns the stored op."""
-        stored = op.with_(index=len(self._ops))
+        n = len(self._ops)
+        stored = op if op.index == n else op.with_(index=n)  # hot path: skip the copy
         self._ops.append(stored)
         return stored
 
@@ -88,14 +89,18 @@ class Pair:
         return self.completion.type if self.completion is not None else INFO
 
 
-def op_to_json(op: Op) -> str:
-    return json.dumps(op.to_dict(), separators=(",", ":"), default=_json_default)
-
-
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, (set, frozenset, tuple)):
         return list(obj)
     raise TypeError(f"cannot store {type(obj).__name__} in a history")
+
+
+# One encoder for every line: json.dumps with options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_json_default)
+
+
+def op_to_json(op: Op) -> str:
+    return _ENCODER.encode(op.to_dict())
 
 
 def read_jsonl(path: str | os.PathLike, *, allow_torn_tail: bool = False) -> History:
