@@ -1,0 +1,164 @@
+"""``faultline check``: verdict lines, --json records, overrides, and the exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness import cli
+from harness.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID
+
+VALID_KNOSSOS = """[{:process 0, :type :invoke, :f :write, :value 1}
+ {:process 0, :type :ok, :f :write, :value 1}
+ {:process 1, :type :invoke, :f :read, :value nil}
+ {:process 1, :type :ok, :f :read, :value 1}]
+"""
+# With Knossos' initial 0, reading 7 before any write of 7 is impossible.
+INVALID_KNOSSOS = """[{:process 0, :type :invoke, :f :read, :value nil}
+ {:process 0, :type :ok, :f :read, :value 7}
+ {:process 1, :type :invoke, :f :write, :value 7}
+ {:process 1, :type :ok, :f :write, :value 7}]
+"""
+ELLE = "{:type :invoke :process 1 :value [[:append 3 1]]}\n{:type :ok :process 1 :value [[:append 3 1]]}\n"
+
+
+@pytest.fixture
+def files(tmp_path):
+    def make(name: str, text: str) -> str:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+    return make
+
+
+def check(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(["check", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def json_records(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_valid_file_exits_0_with_a_readable_line(capsys, files):
+    code, out, _ = check(capsys, files("ok.edn", VALID_KNOSSOS))
+    assert code == EXIT_VALID
+    assert "ok.edn: valid (knossos-edn, model cas-register, 2 ops" in out
+
+
+def test_invalid_file_prints_the_counterexample(capsys, files):
+    code, out, _ = check(capsys, files("bad.edn", INVALID_KNOSSOS))
+    assert code == EXIT_INVALID
+    lines = out.splitlines()
+    assert "bad.edn: INVALID" in lines[0]
+    assert any("cannot linearize" in line and "read 7" in line for line in lines[1:])
+
+
+def test_json_has_one_record_per_file(capsys, files):
+    paths = [files("ok.edn", VALID_KNOSSOS), files("bad.edn", INVALID_KNOSSOS)]
+    code, out, _ = check(capsys, "--json", *paths)
+    records = json_records(out)
+    assert code == EXIT_INVALID
+    assert [r["path"] for r in records] == paths
+    assert [r["valid"] for r in records] == [True, False]
+    for r in records:
+        assert r["format"] == "knossos-edn" and r["model"] == "cas-register"
+        assert isinstance(r["time_s"], float)
+    assert records[1]["counterexample"]["op"]["f"] == "read"
+
+
+def test_model_and_initial_override_what_the_source_implies(capsys, files):
+    path = files("bad.edn", INVALID_KNOSSOS)
+    # Starting at 7, the read of 7 before the write is fine.
+    code, out, _ = check(capsys, "--json", "--initial", "7", path)
+    assert code == EXIT_VALID and json_records(out)[0]["valid"] is True
+    code, out, _ = check(capsys, "--json", "--model", "register", "--initial", "7", path)
+    assert code == EXIT_VALID and json_records(out)[0]["model"] == "register"
+
+
+def test_format_flag_forces_the_importer(capsys, files):
+    path = files("ok.edn", VALID_KNOSSOS)
+    code, out, _ = check(capsys, "--json", "--format", "jepsen-log", path)
+    assert code == EXIT_BAD_INPUT
+    assert "no Jepsen op lines" in json_records(out)[0]["error"]
+
+
+def test_history_without_a_model_is_unknown(capsys, files):
+    code, out, _ = check(capsys, files("e.edn", ELLE))
+    assert code == EXIT_UNKNOWN
+    assert "unknown" in out and "no linearizability model for elle-edn" in out
+
+
+def test_time_limit_makes_a_hard_history_unknown(capsys, files, monkeypatch):
+    from checkers import linearizable
+    monkeypatch.setattr(linearizable, "FIRST_SLICE", 1)
+    # Many concurrent writes and a read of one of them: valid, but no search decides it
+    # within a budget of one configuration per round.
+    lines = [f"{{:process {p}, :type :invoke, :f :write, :value {p}}}" for p in range(12)]
+    lines += ["{:process 99, :type :invoke, :f :read, :value nil}",
+              "{:process 99, :type :ok, :f :read, :value 5}"]
+    lines += [f"{{:process {p}, :type :ok, :f :write, :value {p}}}" for p in range(12)]
+    code, out, _ = check(capsys, "--json", "--time-limit", "0.000001",
+                         files("hard.edn", "[" + "\n".join(lines) + "]"))
+    record = json_records(out)[0]
+    assert code == EXIT_UNKNOWN and record["valid"] == "unknown"
+    assert "time limit" in record["reason"]
+
+
+def test_unreadable_file_is_254_after_checking_the_others(capsys, files, tmp_path):
+    bad = files("bad.edn", INVALID_KNOSSOS)
+    code, out, _ = check(capsys, str(tmp_path / "absent.log"), bad)
+    assert code == EXIT_BAD_INPUT
+    lines = out.splitlines()
+    assert "absent.log: ERROR" in lines[0] and "cannot read" in lines[0]
+    assert "bad.edn: INVALID" in lines[1]
+
+
+def test_malformed_file_names_file_and_line(capsys, files):
+    path = files("torn.edn", VALID_KNOSSOS[:60])
+    code, out, _ = check(capsys, "--json", path)
+    assert code == EXIT_BAD_INPUT
+    record = json_records(out)[0]
+    assert record["valid"] is None and record["error"].startswith(f"{path}:")
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["--model", "queue", "x"],
+    ["--initial", "{not json", "x"],
+    ["--time-limit", "-1", "x"],
+    ["--memory-limit", "lots", "x"],
+    ["--format", "yaml", "x"],
+    [],
+])
+def test_bad_arguments_exit_254(capsys, argv):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["check", *argv])
+    assert exit_.value.code == EXIT_BAD_INPUT
+    assert "faultline: error:" in capsys.readouterr().err
+
+
+def test_initial_the_model_cannot_take_is_254(capsys, files):
+    code, _, err = check(capsys, "--model", "mutex", "--initial", "1",
+                         files("ok.edn", VALID_KNOSSOS))
+    assert code == EXIT_BAD_INPUT and "bad options for model 'mutex'" in err
+
+
+def test_a_crashing_check_is_255_and_the_other_files_still_run(capsys, files, monkeypatch):
+    from harness.commands import check as check_command
+
+    def explode(history, model, **_):
+        if len(history) == 4 and history[1].value == 7:
+            raise RuntimeError("boom")
+        return real(history, model, **_)
+
+    real = check_command.check_linearizable
+    monkeypatch.setattr(check_command, "check_linearizable", explode)
+    code, out, _ = check(capsys, "--json", files("bad.edn", INVALID_KNOSSOS),
+                         files("ok.edn", VALID_KNOSSOS))
+    records = json_records(out)
+    assert code == EXIT_INTERNAL
+    assert "internal error: RuntimeError: boom" in records[0]["error"]
+    assert records[1]["valid"] is True
