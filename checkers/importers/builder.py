@@ -83,9 +83,11 @@ class HistoryBuilder:
             else:
                 final[slot] = next_fresh
                 next_fresh += 1
+        # Indices are set here too, so History need not copy each op a second time.
         return History(
-            op if op.process == NEMESIS else op.with_(process=final[op.process])
-            for op in self._ops
+            op.with_(index=i, process=op.process if op.process == NEMESIS
+                     else final[op.process])
+            for i, op in enumerate(self._ops)
         )
 
     def _generation_slots(self) -> list[tuple[Any, int]]:

@@ -265,20 +265,26 @@ def _with_lines(text: str, items: list[Any], starts: list[int]) -> list[tuple[in
 def to_plain(value: Any) -> Any:
     """EDN data as plain JSON-able Python: keywords and symbols become their names,
     sets become lists, tuples become lists, map keys become strings or ints."""
-    if isinstance(value, (Keyword, Symbol)):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is Keyword or kind is Symbol:
         return value.name
-    if isinstance(value, (list, tuple)):
+    if kind is list or kind is tuple:
         return [to_plain(v) for v in value]
-    if isinstance(value, frozenset):
+    if kind is frozenset:
         items = [to_plain(v) for v in value]
         try:
             return sorted(items)
         except TypeError:
             return sorted(items, key=repr)
-    if isinstance(value, dict):
+    if kind is dict:
         out = {}
         for k, v in value.items():
             key = to_plain(k)
             out[key if isinstance(key, (str, int)) else repr(key)] = to_plain(v)
         return out
     return value
+
+
+_SCALARS = frozenset({int, str, float, bool, type(None)})
