@@ -32,8 +32,9 @@ MARKER = re.compile(r"jepsen\.util(?: -|:)\s")
 _TYPES = {":invoke": INVOKE, ":ok": OK, ":fail": FAIL, ":info": INFO}
 
 
-def looks_like(first_line: str) -> bool:
-    return MARKER.search(first_line) is not None
+def looks_like(text: str) -> bool:
+    """Whether ``text`` (a line, or a whole file) holds a Jepsen op line."""
+    return MARKER.search(text) is not None
 
 
 def parse(path: str, text: str) -> History:

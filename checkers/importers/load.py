@@ -122,6 +122,8 @@ def _detect(path: str, text: str) -> str:
     first = next((ln.lstrip() for ln in lines if not ln.lstrip().startswith(";")), "")
     if first[:1] in ("[", "{", "("):
         return _classify_edn(path, text)
+    if jepsen_log.looks_like(text):  # a Jepsen log with a long preamble before its ops
+        return "jepsen-log"
     raise HistoryFormatError(
         path, None, "cannot recognise the format (not JSON Lines, Jepsen log or EDN); "
                     "pass --format"

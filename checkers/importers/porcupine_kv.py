@@ -43,14 +43,6 @@ def parse(path: str, text: str) -> History:
     return builder.history()
 
 
-def from_records(path: str, records: list[tuple[int, object]]) -> History:
-    """The same import from already-read EDN records (when format detection read them)."""
-    builder = HistoryBuilder(path)
-    for lineno, record in records:
-        _add_record(builder, lineno, record)
-    return builder.history()
-
-
 def _add_edn_line(builder: HistoryBuilder, lineno: int, line: str) -> None:
     try:
         forms = read_records(line)

@@ -153,7 +153,9 @@ def _summary(record: dict[str, Any]) -> str:
         record.get("valid"), "ERROR")
     if verdict == "ERROR":
         return f"{record['path']}: ERROR {record['error']}"
-    details = [record.get("format"), f"model {record.get('model')}", f"{record.get('ops')} ops"]
+    model = record.get("model")
+    details = [record.get("format"), f"model {model}" if model else "no model",
+               f"{record.get('ops')} ops"]
     if record.get("time_s") is not None:
         details.append(f"{record['time_s']:.3f} s")
     line = f"{record['path']}: {verdict} ({', '.join(str(d) for d in details)})"

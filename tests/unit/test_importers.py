@@ -294,6 +294,11 @@ def test_format_is_recognised_from_content_not_name(tmp_path, text, fmt):
     assert detect_format(write(tmp_path, "history.dat", text)) == fmt
 
 
+def test_jepsen_log_after_a_long_preamble_is_recognised(tmp_path):
+    preamble = "".join(f"INFO  jepsen.os - setting up node n{i}\n" for i in range(500))
+    assert detect_format(write(tmp_path, "jepsen.log", preamble + JEPSEN_LOG)) == "jepsen-log"
+
+
 @pytest.mark.parametrize("text, fragment", [
     ("", "empty file"),
     ("hello world\n", "cannot recognise the format"),
