@@ -1,0 +1,155 @@
+"""Nemesis packages: a nemesis, its schedule, its final heal, and how plots shade it.
+
+``package(["partition", "kill"], {"interval": 10})`` builds a :class:`Package` from any
+subset of :data:`FAULTS`. Options (all optional, validated eagerly):
+
+- ``interval``: seconds between fault ops (start, stop, start, ...), default 10;
+- ``recovery``: seconds the final generator waits after healing, default 10;
+- ``partitions``: grudge shapes to choose from (:data:`nemeses.grudges.SHAPES`);
+- ``targets``: kill/pause targets to choose from (:data:`nemeses.process.TARGETS`);
+- options of the clock and packet faults are passed to their builders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from harness.errors import BadInputError
+from harness.generator.protocol import Generator
+from harness.op import Op
+from nemeses import grudges, process, schedule
+from nemeses.base import Nemesis, cluster_of, unknown_f
+from nemeses.partition import PartitionNemesis
+from nemeses.record import FaultRecord
+from nemeses.schedule import FaultOps
+
+FAULTS = ("partition", "kill", "pause", "clock", "packet")
+
+HEAL_ORDER = ("pause", "kill", "partition", "packet", "clock")
+"""Teardown order: frozen and dead servers first, so the network and clock heals that
+follow reach running nodes."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One fault kind inside a package."""
+
+    nemesis: Nemesis
+    ops: FaultOps
+
+
+@dataclass(frozen=True)
+class Package:
+    """What a test needs for its faults.
+
+    ``perf`` maps each fault name to the ``f`` values that start and stop it:
+    ``{"partition": {"start": {"start-partition"}, "stop": {"stop-partition"}}}``; the
+    report shades the time between a start and the next stop.
+    """
+
+    nemesis: Nemesis
+    generator: Generator
+    final_generator: Generator
+    perf: Mapping[str, Mapping[str, frozenset[str]]]
+
+
+class ComposedNemesis:
+    """Routes each op to the part that handles its ``f``; sets up and heals them all.
+
+    ``setup`` opens the run's fault record (``faults.json``) before any part starts;
+    ``teardown`` heals every part in :data:`HEAL_ORDER`, carrying on past a part that
+    fails and raising the first error once all have been tried.
+    """
+
+    def __init__(self, parts: Mapping[str, Nemesis], record: FaultRecord):
+        self.parts = {name: parts[name] for name in HEAL_ORDER if name in parts}
+        self._record = record
+        self._route: dict[str, Nemesis] = {}
+        for name, part in self.parts.items():
+            for f in part.fs():
+                if f in self._route:
+                    raise ValueError(f"two nemeses handle f={f!r}")
+                self._route[f] = part
+
+    def fs(self) -> set[str]:
+        return set(self._route)
+
+    def setup(self, test: Mapping[str, Any]) -> None:
+        self._record.open(cluster_of(test), test.get("run_dir"))
+        for part in self.parts.values():
+            part.setup(test)
+
+    def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
+        part = self._route.get(op.f)
+        if part is None:
+            raise unknown_f(op, self.fs())
+        return part.invoke(test, op)
+
+    def teardown(self, test: Mapping[str, Any]) -> None:
+        errors = []
+        for part in self.parts.values():
+            try:
+                part.teardown(test)
+            except Exception as e:  # noqa: BLE001 - heal the rest, then report
+                errors.append(e)
+        if errors:
+            raise errors[0]
+
+
+def _choices(opts: Mapping[str, Any], key: str, allowed: Sequence[str]) -> tuple[str, ...]:
+    value = opts.get(key, allowed)
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [v for v in value if v not in allowed]
+    if bad or not value:
+        raise BadInputError(f"nemesis {key}: {', '.join(map(str, bad)) or 'none given'} "
+                            f"not allowed; choose from {', '.join(allowed)}")
+    return tuple(value)
+
+
+def _partition(opts: Mapping[str, Any], record: FaultRecord) -> Part:
+    shapes = _choices(opts, "partitions", grudges.SHAPES)
+    return Part(PartitionNemesis(shapes, record),
+                FaultOps("partition", lambda rng: {"f": "start-partition", "value": rng.choice(shapes)},
+                         {"f": "stop-partition", "value": None}))
+
+
+def _process(kind: type[process.KillNemesis] | type[process.PauseNemesis]) -> Callable[..., Part]:
+    def build(opts: Mapping[str, Any], record: FaultRecord) -> Part:
+        targets = _choices(opts, "targets", process.TARGETS)
+        nem = kind(targets, record)
+        return Part(nem, FaultOps(nem.kind, lambda rng: {"f": nem.start_f, "value": rng.choice(targets)},
+                                  {"f": nem.stop_f, "value": None}))
+    return build
+
+
+BUILDERS: dict[str, Callable[[Mapping[str, Any], FaultRecord], Part]] = {
+    "partition": _partition,
+    "kill": _process(process.KillNemesis),
+    "pause": _process(process.PauseNemesis),
+}
+
+
+def package(names: Sequence[str], opts: Mapping[str, Any] | None = None) -> Package:
+    """The package for the faults ``names`` (a subset of :data:`FAULTS`) with ``opts``."""
+    opts = dict(opts or {})
+    names = [n.strip() for n in names if n.strip()]
+    unknown = [n for n in names if n not in FAULTS]
+    if unknown:
+        raise BadInputError(f"unknown nemesis {', '.join(unknown)}; choose from {', '.join(FAULTS)}")
+    if not names:
+        raise BadInputError(f"no nemesis named; choose from {', '.join(FAULTS)}")
+    unavailable = [n for n in names if n not in BUILDERS]
+    if unavailable:
+        raise BadInputError(f"nemesis {', '.join(unavailable)} is not available in this build")
+    record = FaultRecord()
+    parts = {name: BUILDERS[name](opts, record) for name in dict.fromkeys(names)}
+    ops = [parts[name].ops for name in parts]
+    return Package(
+        nemesis=ComposedNemesis({name: p.nemesis for name, p in parts.items()}, record),
+        generator=schedule.alternate(ops, opts.get("interval", 10)),
+        final_generator=schedule.final(ops, opts.get("recovery", 10)),
+        perf={name: {"start": frozenset(p.nemesis.fs() - {p.ops.stop["f"]}),
+                     "stop": frozenset({p.ops.stop["f"]})} for name, p in parts.items()},
+    )
