@@ -7,7 +7,9 @@
 # e.g. "+30" or "-5", to step the clock). FAKETIME_NO_CACHE=1 makes every clock call
 # re-read it. Monotonic clocks are faked too (no FAKETIME_DONT_FAKE_MONOTONIC).
 # Environment: FAULTLINE_NODE (n<i>), FAULTLINE_NODES (comma-separated), FAULTLINE_ZK_HEAP
-# (max heap, default 512m).
+# (max heap, default 512m), FAULTLINE_ZK_FAKETIME: no-cache (default: every clock call
+# re-reads the offset file) | cache-1s (re-read at most once a second) | off (no
+# libfaketime; for measuring its cost: the clock fault cannot work then).
 set -eu
 : "${FAULTLINE_NODE:?}" "${FAULTLINE_NODES:?}"
 data=/var/lib/faultline/data
@@ -39,10 +41,14 @@ $servers
 CFG
 jars=/usr/share/java
 classpath="/usr/local/lib/faultline:$jars/zookeeper.jar:$jars/zookeeper-jute.jar:$jars/log4j-1.2.jar:$jars/slf4j-api.jar:$jars/slf4j-log4j12.jar"
-LD_PRELOAD="$FAULTLINE_FAKETIME_LIB" \
-FAKETIME_TIMESTAMP_FILE=/run/faultline/faketime \
-FAKETIME_NO_CACHE=1 \
-exec java -Xms64m "-Xmx${FAULTLINE_ZK_HEAP:-512m}" -XX:+UseSerialGC \
+faketime=(LD_PRELOAD="$FAULTLINE_FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE=/run/faultline/faketime)
+case "${FAULTLINE_ZK_FAKETIME:-no-cache}" in
+  no-cache) faketime+=(FAKETIME_NO_CACHE=1) ;;
+  cache-1s) faketime+=(FAKETIME_CACHE_DURATION=1) ;;
+  off) faketime=() ;;
+  *) echo "FAULTLINE_ZK_FAKETIME must be no-cache, cache-1s or off" >&2; exit 1 ;;
+esac
+exec env "${faketime[@]}" java -Xms64m "-Xmx${FAULTLINE_ZK_HEAP:-512m}" -XX:+UseSerialGC \
   -Dzookeeper.log.dir=/var/log/faultline \
   -Dlog4j.configuration=file:/usr/local/lib/faultline/log4j.properties \
   -cp "$classpath" org.apache.zookeeper.server.quorum.QuorumPeerMain "$conf"

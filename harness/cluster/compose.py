@@ -20,7 +20,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import docker
 import docker.errors
@@ -73,18 +73,20 @@ class ComposeCluster:
     ``name``: compose project name (default ``faultline-<db>-<random>``). ``image``:
     the image to run (default the db's, e.g. ``faultline/etcd:3.4``; any image with the
     same entrypoint contract works, e.g. ``faultline/etcd-clock:3.4``). ``workdir``: where
-    the compose file is written (``<workdir>/<name>/compose.json``).
+    the compose file is written (``<workdir>/<name>/compose.json``). ``env``: extra
+    environment for every node (image knobs, see docs/cluster.md).
     """
 
     def __init__(self, db: str, nodes: int = 3, *, name: str | None = None,
                  image: str | None = None, workdir: str | None = None,
-                 up_timeout: float = UP_TIMEOUT_S):
+                 env: Mapping[str, str] | None = None, up_timeout: float = UP_TIMEOUT_S):
         self.spec = compose_file.db_spec(db)
         self.db = db
         self.nodes: list[str] = compose_file.node_names(nodes)
         self.name = project_name(db, name)
         self.image = image or self.spec.image
         self.workdir = workdir or default_workdir()
+        self.env = dict(env or {})
         self.up_timeout = up_timeout
         self._docker: docker.DockerClient | None = None
         self._ips: dict[str, str] = {}
@@ -121,7 +123,7 @@ class ComposeCluster:
         os.makedirs(os.path.dirname(self.compose_path), exist_ok=True)
         with open(self.compose_path, "w", encoding="utf-8") as fh:
             fh.write(compose_file.dumps(
-                compose_file.render(self.db, len(self.nodes), self.name, self.image)))
+                compose_file.render(self.db, len(self.nodes), self.name, self.image, self.env)))
         try:
             self._compose_up(cli)
             self._read_ips()

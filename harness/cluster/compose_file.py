@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from harness.errors import BadInputError
 
@@ -57,8 +57,13 @@ def container_name(project: str, node: str) -> str:
     return f"{project}-{node}"
 
 
-def render(db: str, nodes: int, project: str, image: str | None = None) -> dict[str, Any]:
-    """The compose document (a dict) for ``nodes`` nodes of ``db`` in project ``project``."""
+def render(db: str, nodes: int, project: str, image: str | None = None,
+           env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The compose document (a dict) for ``nodes`` nodes of ``db`` in project ``project``.
+
+    ``env``: extra environment for every node (the images' knobs, e.g. FAULTLINE_ZK_HEAP,
+    FAULTLINE_ETCD_ARGS, FAULTLINE_ZK_FAKETIME); it cannot override the node identity.
+    """
     spec = db_spec(db)
     names = node_names(nodes)
     services = {}
@@ -69,6 +74,7 @@ def render(db: str, nodes: int, project: str, image: str | None = None) -> dict[
             "hostname": node,
             "cap_add": ["NET_ADMIN"],
             "environment": {
+                **(env or {}),
                 "FAULTLINE_NODE": node,
                 "FAULTLINE_NODES": ",".join(names),
                 "FAULTLINE_CLUSTER": project,

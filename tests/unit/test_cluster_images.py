@@ -1,0 +1,52 @@
+"""Image specs, source hashes and log extraction (no Docker)."""
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from harness.cluster import images
+from harness.cluster.compose import _extract_flat
+from harness.errors import BadInputError
+
+
+def test_source_hash_changes_with_any_source_file(tmp_path: Path):
+    for sub in ("common", "etcd", "zookeeper"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "x.sh").write_text(sub)
+    spec = images.IMAGES["etcd"]
+    before = images.source_hash(spec, tmp_path)
+    (tmp_path / "zookeeper" / "x.sh").write_text("changed")   # not an etcd source
+    assert images.source_hash(spec, tmp_path) == before
+    (tmp_path / "common" / "x.sh").write_text("changed")
+    assert images.source_hash(spec, tmp_path) != before
+
+
+def test_real_compose_dir_has_every_dockerfile():
+    root = images.compose_dir()
+    for spec in images.IMAGES.values():
+        assert (root / spec.dockerfile).is_file()
+        assert all((root / sub).is_dir() for sub in spec.sources)
+
+
+def test_select():
+    assert [s.name for s in images.select(None)] == list(images.IMAGES)
+    assert [s.name for s in images.select(["zookeeper"])] == ["zookeeper"]
+    with pytest.raises(BadInputError):
+        images.select(["mysql"])
+
+
+def test_extract_flat_keeps_regular_files_only(tmp_path: Path):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in [("faultline/server.log", b"log"), ("faultline/../../evil", b"x")]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("faultline/link")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(link)
+    _extract_flat(buf.getvalue(), str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evil", "server.log"]
+    assert (tmp_path / "server.log").read_bytes() == b"log"
