@@ -39,7 +39,7 @@ class FakeRegisters:
         if op.f == "cas":
             expected, new = op.value
             if self.values.get(k) != expected:
-                return op.with_(type=FAIL, error="compare failed")
+                return op.with_(type=FAIL, error="cas-mismatch")  # checkers.models.CAS_MISMATCH
             self._set(k, new)
             return op.with_(type=OK)
         raise ValueError(f"unknown f {op.f!r}")

@@ -1,0 +1,324 @@
+"""Running a test end to end, and checking a history into results and a report.
+
+Order (each step's undo runs in ``finally``, on errors, Ctrl-C and SIGTERM too):
+
+1. run directory created, ``test.json`` written, ``harness.log`` opened;
+2. cluster up                                  (down at the end unless ``leave_running``);
+3. client setup (one client, first node);      (client teardown at the end)
+4. nemesis setup;                              (nemesis teardown: always heals)
+5. ``phases(time_limit(T, clients + nemesis generators), nemesis final generator (heal,
+   recovery wait))``, then one final read of every key the history touched;
+6. nemesis teardown, clients closed, client teardown, node logs collected, cluster down;
+7. check (:func:`check_history`), ``results.json``, ``report.html``, ``latest`` + index.
+
+An interrupted run (Ctrl-C, SIGTERM) still cleans up and writes results ("unknown",
+interrupted) and the report, then re-raises KeyboardInterrupt (exit 130).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import os
+import random
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from checkers.report import op_counts, render_report
+from checkers.result import UNKNOWN, Result, compose, safe_check
+from harness.errors import EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID
+from harness.generator import both, clients, phases, stagger, time_limit
+from harness.history import History
+from harness.interpreter import Interpreter
+from harness.spec import TestPlan
+from harness.store import RunDir
+
+log = logging.getLogger("faultline.runner")
+
+SETUP_TIMEOUT_S = 60.0
+PROGRESS_EVERY_S = 1.0
+
+
+@dataclass
+class RunOutcome:
+    run: RunDir
+    results: dict[str, Any]
+
+    @property
+    def valid(self) -> Any:
+        return self.results.get("valid")
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code_for(self.valid)
+
+
+def exit_code_for(valid: Any) -> int:
+    if valid is True:
+        return EXIT_VALID
+    if valid is False:
+        return EXIT_INVALID
+    return EXIT_UNKNOWN
+
+
+def check_history(workload: Any, spec: Mapping[str, Any], history: History) -> dict[str, Any]:
+    """The run's results: the workload's checker (a crash is "unknown") plus op counts."""
+    checked = safe_check(workload.checker(spec), spec, history, {})
+    return compose({"workload": checked,
+                    "stats": Result(True, op_counts(history))}).to_dict()
+
+
+def write_outputs(run: RunDir, spec: Mapping[str, Any], history: History,
+                  results: Mapping[str, Any]) -> None:
+    run.write_results(results)
+    run.write_report(render_report(spec, history, results))
+    run.publish()
+
+
+def default_cluster_factory(db: str, nodes: int, name: str) -> Any:
+    from harness.cluster.compose import ComposeCluster
+    return ComposeCluster(db, nodes, name=name)
+
+
+def default_client_factory(db: str, test: Mapping[str, Any]) -> Callable[[], Any]:
+    from workloads.clients import client_factory
+    return client_factory(db, test)
+
+
+async def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    """Await ``fn(*args)`` if it is a coroutine function, else run it in a thread."""
+    if inspect.iscoroutinefunction(fn):
+        return await fn(*args)
+    return await asyncio.to_thread(fn, *args)
+
+
+class _Progress:
+    """The one-line progress display on a terminal (stderr)."""
+
+    def __init__(self, interp: Interpreter):
+        self.interp = interp
+
+    async def run(self) -> None:
+        started = time.monotonic()
+        last_ok, last_t = 0, started
+        try:
+            while True:
+                await asyncio.sleep(PROGRESS_EVERY_S)
+                now = time.monotonic()
+                ok = self.interp.ok
+                rate = (ok - last_ok) / max(now - last_t, 1e-9)
+                last_ok, last_t = ok, now
+                sys.stderr.write(f"\r{now - started:7.1f}s  {self.interp.completed:9d} ops  "
+                                 f"{ok:9d} ok  {rate:8.0f} ok/s ")
+                sys.stderr.flush()
+        finally:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+class _Run:
+    """The state of one run, so cleanup knows what was set up."""
+
+    def __init__(self, plan: TestPlan, run: RunDir, cluster: Any,
+                 make_clients: Callable[..., Any], progress: bool):
+        self.plan = plan
+        self.spec = plan.spec
+        self.run = run
+        self.cluster = cluster
+        self.progress = progress
+        self.nemesis = plan.package.nemesis if plan.package is not None else None
+        self.nemesis_up = False
+        self.writer = run.history_writer()
+        self.test: dict[str, Any] = {
+            # The prefix is unique per run: keys of earlier runs stay in a cluster left running.
+            **client_options(plan.spec, f"faultline-{os.path.basename(run.path)}-{plan.spec['seed']}"),
+            "cluster": cluster,
+            "run_dir": run.path,
+            "addresses": {n: list(cluster.address(n)) for n in cluster.nodes},
+        }
+        self.client_factory = make_clients(plan.spec["db"], self.test)
+
+    def main_generator(self) -> Any:
+        spec = self.spec
+        gen = self.plan.workload.generator(spec)
+        if spec["rate"] > 0:
+            gen = stagger(1.0 / spec["rate"], gen)
+        package = self.plan.package
+        if package is None:
+            return time_limit(spec["time_limit"], clients(gen))
+        return phases(time_limit(spec["time_limit"], both(gen, package.generator)),
+                      package.final_generator)
+
+    async def drive(self) -> None:
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
+        interp = Interpreter(
+            self.test, self.writer, client_factory=self.client_factory,
+            nodes=self.cluster.nodes, concurrency=self.spec["concurrency"],
+            rng=random.Random(self.spec["seed"]), op_timeout_s=self.spec["op_timeout"],
+            nemesis=self.nemesis)
+        admin = self.client_factory()
+        progress = loop.create_task(_Progress(interp).run()) if self.progress else None
+        try:
+            async with asyncio.timeout(SETUP_TIMEOUT_S):
+                await admin.open(self.test, self.cluster.nodes[0])
+                await admin.setup(self.test)
+            if self.nemesis is not None:
+                await _call(self.nemesis.setup, self.test)
+                self.nemesis_up = True
+            log.info("main phase: %s s, concurrency %s", self.spec["time_limit"],
+                     self.spec["concurrency"])
+            await interp.run(self.main_generator())
+            log.info("final reads")
+            await interp.run(clients(self.plan.workload.final_generator(
+                self.spec, self.writer.history)))
+        finally:
+            if progress is not None:
+                progress.cancel()
+                await asyncio.gather(progress, return_exceptions=True)
+            if self.nemesis_up:
+                try:
+                    await _call(self.nemesis.teardown, self.test)
+                    self.nemesis_up = False
+                except Exception:  # noqa: BLE001 - logged; the sync fallback tries again
+                    log.exception("nemesis teardown failed")
+            await interp.close()
+            try:
+                async with asyncio.timeout(SETUP_TIMEOUT_S):
+                    await admin.teardown(self.test)
+            except Exception:  # noqa: BLE001 - teardown is best effort, the data is recorded
+                log.exception("client teardown failed")
+            with contextlib.suppress(Exception):
+                await admin.close(self.test)
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signal.SIGTERM)
+
+    def heal_if_needed(self) -> None:
+        if self.nemesis_up:
+            try:
+                result = self.nemesis.teardown(self.test)
+                if inspect.isawaitable(result):
+                    asyncio.run(result)
+                self.nemesis_up = False
+            except Exception:  # noqa: BLE001
+                log.exception("nemesis teardown failed again: faults may remain (faults.json)")
+
+
+def client_options(spec: Mapping[str, Any], key_prefix: str) -> dict[str, Any]:
+    """The spec plus what the clients need to know about this run."""
+    return {
+        **spec,
+        "key_prefix": key_prefix,
+        # The client classifies its own timeouts first: it knows how far a request got.
+        "client_timeout_s": spec["op_timeout"] / 2,
+    }
+
+
+def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt("SIGTERM")
+
+
+@contextlib.contextmanager
+def _log_to(path: str):
+    root = logging.getLogger()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    quieted = [(h, h.level) for h in root.handlers if h.level == logging.NOTSET]
+    for h, _ in quieted:
+        h.setLevel(logging.WARNING)  # the terminal keeps showing warnings only
+    old_level = root.level
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(old_level)
+        for h, level in quieted:
+            h.setLevel(level)
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """While cleaning up, a second Ctrl-C/SIGTERM must not abandon containers or faults."""
+    if not _main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _main_thread() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()
+
+
+def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cluster_factory,
+             client_factory: Callable[..., Any] = default_client_factory,
+             progress: bool = False) -> RunOutcome:
+    """Run ``plan`` against a fresh cluster; returns the run directory and its results."""
+    spec = plan.spec
+    client_factory(spec["db"], client_options(spec, "preflight"))  # validates options early
+    run = RunDir.create(spec["results"], plan.name)
+    run.write_test(spec)
+    old_term = signal.signal(signal.SIGTERM, _sigterm_as_interrupt) if _main_thread() else None
+    state: _Run | None = None
+    failure: BaseException | None = None
+    try:
+        with _log_to(run.file("harness.log")):
+            log.info("run %s, seed %s", run.path, spec["seed"])
+            cluster = cluster_factory(spec["db"], spec["nodes"], None)
+            try:
+                cluster.up()
+                state = _Run(plan, run, cluster, client_factory, progress)
+                asyncio.run(state.drive())
+            except (KeyboardInterrupt, asyncio.CancelledError) as e:
+                failure = KeyboardInterrupt("interrupted")
+                log.warning("interrupted (%s): cleaning up", type(e).__name__)
+            except BaseException as e:
+                failure = e
+                log.exception("run failed")
+            finally:
+                with _signals_deferred():
+                    if state is not None:
+                        state.heal_if_needed()
+                        state.writer.close()
+                    _collect_and_stop(cluster, run, leave_running=spec["leave_running"])
+            history = state.writer.history if state is not None else History()
+            if failure is None:
+                results = check_history(plan.workload, spec, history)
+            else:
+                why = "interrupted" if isinstance(failure, KeyboardInterrupt) else \
+                    f"run aborted: {type(failure).__name__}: {failure}"
+                results = {"valid": UNKNOWN, "error": why,
+                           "stats": Result(True, op_counts(history)).to_dict()}
+            log.info("valid: %s", results["valid"])
+            write_outputs(run, spec, history, results)
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+    if failure is not None:
+        raise failure
+    return RunOutcome(run, results)
+
+
+def _collect_and_stop(cluster: Any, run: RunDir, *, leave_running: bool) -> None:
+    try:
+        cluster.collect_logs(run.nodes_dir)
+    except Exception:  # noqa: BLE001 - missing logs must not leave a cluster behind
+        log.exception("collecting node logs failed")
+    if leave_running:
+        log.warning("leaving cluster %s running", getattr(cluster, "name", "?"))
+        return
+    cluster.down()
