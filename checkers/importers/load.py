@@ -27,6 +27,7 @@ from typing import Any, Mapping
 from checkers.importers import elle_edn, jepsen_log, jsonl, knossos_edn, porcupine_kv
 from checkers.importers import records as rec
 from checkers.importers.edn import EdnError, Keyword, head_records, read_records
+from checkers.independent import per_key_if_keyed
 from checkers.models import Model, get_model
 from harness.errors import HistoryFormatError
 from harness.history import History
@@ -54,7 +55,13 @@ class Imported:
     def model(self) -> Model | None:
         if self.model_name is None:
             return None
-        return get_model(self.model_name, **self.model_options)
+        return self.model_for(self.model_name, self.model_options)
+
+    def model_for(self, name: str, options: Mapping[str, Any]) -> Model:
+        """Model ``name`` with ``options`` for this history: checked one key at a time when
+        the ops carry keys (see :mod:`checkers.independent`). Raises BadInputError for an
+        unknown name or option."""
+        return per_key_if_keyed(get_model(name, **options), self.history)
 
 
 def load_history(path: str | os.PathLike, fmt: str = "auto") -> Imported:

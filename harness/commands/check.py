@@ -110,7 +110,7 @@ def _check_one(path: str, args: argparse.Namespace) -> tuple[dict[str, Any], int
             result = Result(UNKNOWN, {"time_s": 0.0}, error=(
                 f"no linearizability model for {imported.format} histories; pass --model"))
         else:
-            model = get_model(name, **options)
+            model = imported.model_for(name, options)
             result = check_linearizable(
                 imported.history, model, time_limit=args.time_limit,
                 memory_limit_mb=args.memory_limit, full=args.full,

@@ -78,6 +78,23 @@ def test_model_and_initial_override_what_the_source_implies(capsys, files):
     assert code == EXIT_VALID and json_records(out)[0]["model"] == "register"
 
 
+def test_our_jsonl_with_keys_is_checked_per_key(capsys, tmp_path):
+    from harness.history import write_jsonl
+    from harness.op import Op
+    # One register would be invalid (key 2's write then key 1's read of 1); per key it is fine.
+    ops = [Op("invoke", "write", 1, 0, key=1), Op("ok", "write", 1, 0, key=1),
+           Op("invoke", "write", 2, 0, key=2), Op("ok", "write", 2, 0, key=2),
+           Op("invoke", "read", None, 1, key=1), Op("ok", "read", 1, 1, key=1)]
+    write_jsonl(ops, tmp_path / "history.jsonl")
+    code, out, _ = check(capsys, "--json", str(tmp_path / "history.jsonl"))
+    record = json_records(out)[0]
+    assert (code, record["format"], record["valid"]) == (EXIT_VALID, "jsonl", True)
+    assert set(record["keys"]) == {"1", "2"}
+    write_jsonl([op.with_(key=None) for op in ops], tmp_path / "history.jsonl")
+    code, _, _ = check(capsys, str(tmp_path / "history.jsonl"))
+    assert code == EXIT_INVALID
+
+
 def test_format_flag_forces_the_importer(capsys, files):
     path = files("ok.edn", VALID_KNOSSOS)
     code, out, _ = check(capsys, "--json", "--format", "jepsen-log", path)
