@@ -21,12 +21,17 @@ from harness.history import History
 from harness.op import INFO, INVOKE, NEMESIS, Op
 
 
+#: An imported history and, per op (by index), the line of the source it came from.
+SourceHistory = tuple[History, tuple[int | None, ...]]
+
+
 class HistoryBuilder:
     """Collects ops in source order; :meth:`history` returns the finished History."""
 
     def __init__(self, path: str):
         self.path = path
         self._ops: list[Op] = []
+        self._lines: list[int | None] = []
         self._open: dict[Any, Op] = {}  # source process -> its open invocation
         self._generation: dict[Any, int] = {}  # source process -> times it was replaced
         self._crashed: set[Any] = set()  # source processes whose last op ended unknown
@@ -37,7 +42,7 @@ class HistoryBuilder:
     def invoke(self, line: int | None, process: Any, f: str, value: Any = None, *,
                key: Any = None, time: int = 0) -> None:
         if process == NEMESIS:
-            self._open[NEMESIS] = self._append(Op(INVOKE, f, value, NEMESIS, time, key=key))
+            self._open[NEMESIS] = self._append(line, Op(INVOKE, f, value, NEMESIS, time, key=key))
             return
         if process in self._open or process in self._crashed:
             # The earlier op's outcome stays unknown; a crashed process never issues again.
@@ -46,13 +51,13 @@ class HistoryBuilder:
             self._generation[process] = self._generation.get(process, 0) + 1
         # Until history() assigns final ids, a client process is (source id, generation).
         slot = (process, self._generation.get(process, 0))
-        self._open[process] = self._append(Op(INVOKE, f, value, slot, time, key=key))
+        self._open[process] = self._append(line, Op(INVOKE, f, value, slot, time, key=key))
 
     def complete(self, line: int | None, process: Any, op_type: str, f: str, value: Any = None,
                  *, time: int = 0, error: str | None = None) -> None:
         invocation = self._open.pop(process, None)
         if process == NEMESIS:
-            self._append(Op(op_type, f, value, NEMESIS, time, error=error))
+            self._append(line, Op(op_type, f, value, NEMESIS, time, error=error))
             return
         if invocation is None:
             raise self.error(line, f"{op_type} of process {process} with no open invocation")
@@ -63,12 +68,17 @@ class HistoryBuilder:
         if op_type == INFO:
             self._crashed.add(process)
         self._append(
-            Op(op_type, f, value, invocation.process, time, key=invocation.key, error=error)
+            line, Op(op_type, f, value, invocation.process, time, key=invocation.key, error=error)
         )
 
-    def _append(self, op: Op) -> Op:
+    def _append(self, line: int | None, op: Op) -> Op:
         self._ops.append(op)
+        self._lines.append(line)
         return op
+
+    def finish(self) -> SourceHistory:
+        """The history and, for each of its ops, the source line it came from."""
+        return self.history(), tuple(self._lines)
 
     def history(self) -> History:
         """The ops with final process ids: a source id keeps its number for its first

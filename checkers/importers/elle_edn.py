@@ -16,15 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from checkers.importers import records as rec
-from checkers.importers.builder import HistoryBuilder
+from checkers.importers.builder import HistoryBuilder, SourceHistory
 from checkers.importers.edn import to_plain
-from harness.history import History
 from harness.op import INVOKE, NEMESIS
 
 MICRO_OP_KINDS = ("append", "r", "w")
 
 
-def from_records(path: str, records: list[tuple[int, Any]]) -> History:
+def from_records(path: str, records: list[tuple[int, Any]]) -> SourceHistory:
     builder = HistoryBuilder(path)
     named = [r.get(rec.K_PROCESS) for _, r in records if isinstance(r, dict)]
     next_process = 1 + max((p for p in named if isinstance(p, int)), default=-1)
@@ -47,7 +46,7 @@ def from_records(path: str, records: list[tuple[int, Any]]) -> History:
         else:
             builder.complete(line, process, op_type, f, value, time=time,
                              error=rec.op_error(op))
-    return builder.history()
+    return builder.finish()
 
 
 def _shape(builder: HistoryBuilder, line: int, value: Any) -> tuple:

@@ -22,10 +22,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checkers.importers.builder import HistoryBuilder
+from checkers.importers.builder import HistoryBuilder, SourceHistory
 from checkers.importers.edn import EdnError, Keyword, loads, to_plain
 from checkers.models import CAS_MISMATCH
-from harness.history import History
 from harness.op import FAIL, INFO, INVOKE, NEMESIS, OK
 
 MARKER = re.compile(r"jepsen\.util(?: -|:)\s")
@@ -37,7 +36,7 @@ def looks_like(text: str) -> bool:
     return MARKER.search(text) is not None
 
 
-def parse(path: str, text: str) -> History:
+def parse(path: str, text: str) -> SourceHistory:
     builder = HistoryBuilder(path)
     found = False
     for lineno, line in enumerate(text.splitlines(), start=1):
@@ -48,7 +47,7 @@ def parse(path: str, text: str) -> History:
         _parse_op(builder, lineno, line[marker.end():])
     if not found:
         raise builder.error(None, "no Jepsen op lines (\"jepsen.util - P :type :f value\") found")
-    return builder.history()
+    return builder.finish()
 
 
 def _parse_op(builder: HistoryBuilder, lineno: int, rest: str) -> None:

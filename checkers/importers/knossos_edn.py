@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from checkers.importers import records as rec
-from checkers.importers.builder import HistoryBuilder
+from checkers.importers.builder import HistoryBuilder, SourceHistory
 from checkers.importers.edn import to_plain
 from harness.history import History
 from harness.op import INFO, INVOKE, NEMESIS, OK
 
 
-def from_records(path: str, records: list[tuple[int, Any]]) -> History:
+def from_records(path: str, records: list[tuple[int, Any]]) -> SourceHistory:
     builder = HistoryBuilder(path)
     for line, record in records:
         op = rec.op_map(builder, line, record)
@@ -45,7 +45,7 @@ def from_records(path: str, records: list[tuple[int, Any]]) -> History:
         else:
             builder.complete(line, process, op_type, f, value, time=time,
                              error=rec.op_error(op))
-    return builder.history()
+    return builder.finish()
 
 
 def _check_txn(builder: HistoryBuilder, line: int, value: Any) -> None:

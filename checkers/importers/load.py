@@ -50,6 +50,8 @@ class Imported:
     format: str
     model_name: str | None
     model_options: Mapping[str, Any] = field(default_factory=dict)
+    #: The source line of each op (by index); empty for our JSONL, whose ops carry indices.
+    lines: tuple[int | None, ...] = ()
 
     @cached_property
     def model(self) -> Model | None:
@@ -82,15 +84,18 @@ def load_history(path: str | os.PathLike, fmt: str = "auto") -> Imported:
         if fmt == "jsonl":
             return _load_jsonl(path)
     if fmt == "jepsen-log":
-        return Imported(jepsen_log.parse(path, text), fmt, "cas-register", {"initial": None})
+        history, lines = jepsen_log.parse(path, text)
+        return Imported(history, fmt, "cas-register", {"initial": None}, lines)
     if fmt == "porcupine-kv":
-        return Imported(porcupine_kv.parse(path, text), fmt, "kv")
+        history, lines = porcupine_kv.parse(path, text)
+        return Imported(history, fmt, "kv", {}, lines)
     records = _edn_records(path, text)
     if fmt == "knossos-edn":
-        history = knossos_edn.from_records(path, records)
+        history, lines = knossos_edn.from_records(path, records)
         name, options = knossos_edn.implied_model(history)
-        return Imported(history, fmt, name, options)
-    return Imported(elle_edn.from_records(path, records), fmt, None)
+        return Imported(history, fmt, name, options, lines)
+    history, lines = elle_edn.from_records(path, records)
+    return Imported(history, fmt, None, {}, lines)
 
 
 def detect_format(path: str | os.PathLike) -> str:

@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 
 from checkers.importers import records as rec
-from checkers.importers.builder import HistoryBuilder
+from checkers.importers.builder import HistoryBuilder, SourceHistory
 from checkers.importers.edn import EdnError, read_records, to_plain
-from harness.history import History
 from harness.op import INVOKE
 
 _READS = frozenset({"get", "read"})
@@ -29,7 +28,7 @@ _FIXED_SHAPE = re.compile(
 )
 
 
-def parse(path: str, text: str) -> History:
+def parse(path: str, text: str) -> SourceHistory:
     builder = HistoryBuilder(path)
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith(";"):
@@ -40,7 +39,7 @@ def parse(path: str, text: str) -> History:
             _add(builder, lineno, int(process), op_type, f, key, value)
         else:
             _add_edn_line(builder, lineno, line)
-    return builder.history()
+    return builder.finish()
 
 
 def _add_edn_line(builder: HistoryBuilder, lineno: int, line: str) -> None:

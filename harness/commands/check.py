@@ -125,10 +125,24 @@ def _check_one(path: str, args: argparse.Namespace) -> tuple[dict[str, Any], int
         record.update(valid=None, error=f"internal error: {type(e).__name__}: {e}")
         return record, EXIT_INTERNAL
     record.update(result.to_dict())
+    if imported.lines and isinstance(record.get("counterexample"), dict):
+        _add_source_lines(record["counterexample"], imported.lines)
     record.setdefault("time_s", None)
     if result.valid is True:
         return record, EXIT_VALID
     return record, EXIT_INVALID if result.valid is False else EXIT_UNKNOWN
+
+
+def _add_source_lines(cx: dict[str, Any], lines: tuple[int | None, ...]) -> None:
+    """Give each op of the counterexample the source lines of its invocation and
+    completion, so that a person can find them in the file they gave us."""
+    entries = [cx.get("op")] + list(cx.get("prefix") or []) + list(cx.get("concurrent") or [])
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        span = [entry.get("index"), entry.get("completed")]
+        entry["lines"] = [lines[i] if isinstance(i, int) and 0 <= i < len(lines) else None
+                          for i in span]
 
 
 def _overall(codes: list[int]) -> int:
@@ -192,4 +206,7 @@ def _describe(entry: dict[str, Any]) -> str:
     span = f"op #{entry.get('index')}"
     if entry.get("completed") is not None:
         span += f"..#{entry['completed']}"
+    source = [line for line in entry.get("lines") or () if line is not None]
+    if source:
+        span += f" (line{'s' if len(source) > 1 else ''} {'-'.join(map(str, source))})"
     return f"{span} process {entry.get('process')}: {entry.get('description')}"

@@ -66,7 +66,8 @@ def test_json_has_one_record_per_file(capsys, files):
     for r in records:
         assert r["format"] == "knossos-edn" and r["model"] == "cas-register"
         assert isinstance(r["time_s"], float)
-    assert records[1]["counterexample"]["op"]["f"] == "read"
+    op = records[1]["counterexample"]["op"]
+    assert op["f"] == "read" and op["lines"] == [1, 2]  # where the read is in bad.edn
 
 
 def test_model_and_initial_override_what_the_source_implies(capsys, files):

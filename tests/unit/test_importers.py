@@ -199,6 +199,7 @@ def test_knossos_semantics(tmp_path):
     assert (ops[5].type, ops[5].error) == ("fail", "conflict")  # did not happen
     assert (ops[7].type, ops[7].value) == ("info", None)
     assert (ops[8].process, ops[8].f) == ("nemesis", "start")
+    assert imported.lines == tuple(range(2, 11))  # the source line of every op
 
 
 def test_knossos_multi_register_implies_zeroed_registers(tmp_path):
