@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from checkers.importers import FORMATS, detect_format, load_history
-from checkers.importers.edn import EdnError, Keyword, Symbol, head_records, loads, read_records, to_plain
+from checkers.importers.edn import (
+    EdnError, Keyword, Symbol, head_records, loads, read_records, to_plain,
+)
 from checkers.models import CAS_MISMATCH
 from harness.errors import HistoryFormatError
 from harness.history import write_jsonl
@@ -322,3 +325,45 @@ def test_binary_file_is_not_text(tmp_path):
     path.write_bytes(b"[{:a 1}\n\xff\xfe]")
     with pytest.raises(HistoryFormatError, match=r":2: not UTF-8"):
         load_history(path)
+
+
+# --- EDN reader, property: what an EDN writer writes, the reader reads back ----------------
+
+
+def _edn(value) -> str:
+    """A minimal EDN writer for the property below (mixing separators and comments)."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, Keyword):
+        return f":{value.name}"
+    if isinstance(value, frozenset):
+        return "#{" + " ".join(_edn(v) for v in sorted(value)) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_edn(k)} {_edn(v)}" for k, v in value.items()) + "}"
+    return "[" + " ; comment\n ".join(_edn(v) for v in value) + "]"
+
+
+_scalars = (st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+            | st.floats(allow_nan=False, allow_infinity=False)
+            | st.from_regex(r"[a-z][a-z0-9\-?!]{0,6}", fullmatch=True).map(Keyword))
+_keys = st.integers() | st.text(max_size=4) | st.from_regex(r"[a-z]{1,4}", fullmatch=True).map(Keyword)
+_edn_values = st.recursive(
+    _scalars,
+    lambda inner: (st.lists(inner, max_size=4)
+                   | st.dictionaries(_keys, inner, max_size=3)
+                   | st.frozensets(st.integers(), max_size=3)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_edn_values)
+def test_edn_reads_back_what_was_written(value):
+    assert loads(_edn(value)) == [value]
