@@ -7,8 +7,10 @@ decimals, characters ``\\c``, ``nil``/``true``/``false``, ``;`` comments, commas
 whitespace and the ``#_`` discard. Tagged literals (``#inst``, ``#object`` ...) are
 rejected with an :class:`EdnError`: no history we import needs them.
 
-Why our own: the few EDN packages on PyPI are unmaintained or slow, and histories need
-line numbers in errors, which :func:`read_records` gives for every record.
+Why our own rather than the ``edn_format`` package: history errors must name the line of
+the bad record (:func:`read_records` gives every record's line), a history import must be
+able to stop after a few records to recognise a format (:func:`head_records`), and the
+subset above fits in one small module without a parser-generator dependency.
 """
 
 from __future__ import annotations
