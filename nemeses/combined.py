@@ -18,8 +18,9 @@ from typing import Any, Callable, Mapping, Sequence
 from harness.errors import BadInputError
 from harness.generator.protocol import Generator
 from harness.op import Op
-from nemeses import grudges, process, schedule
+from nemeses import grudges, preflight, process, schedule
 from nemeses.base import Nemesis, cluster_of, unknown_f
+from nemeses.heal import heal_cluster
 from nemeses.partition import PartitionNemesis
 from nemeses.record import FaultRecord
 from nemeses.schedule import FaultOps
@@ -57,7 +58,9 @@ class Package:
 class ComposedNemesis:
     """Routes each op to the part that handles its ``f``; sets up and heals them all.
 
-    ``setup`` opens the run's fault record (``faults.json``) before any part starts;
+    ``setup`` runs the preflight (every requested fault probed on the cluster; the
+    mechanisms chosen are kept in ``mechanisms``), opens the run's fault record
+    (``faults.json``) and heals whatever an earlier run may have left broken;
     ``teardown`` heals every part in :data:`HEAL_ORDER`, carrying on past a part that
     fails and raising the first error once all have been tried.
     """
@@ -66,6 +69,7 @@ class ComposedNemesis:
         self.parts = {name: parts[name] for name in HEAL_ORDER if name in parts}
         self._record = record
         self._route: dict[str, Nemesis] = {}
+        self.mechanisms: dict[str, str] = {}
         for name, part in self.parts.items():
             for f in part.fs():
                 if f in self._route:
@@ -76,7 +80,10 @@ class ComposedNemesis:
         return set(self._route)
 
     def setup(self, test: Mapping[str, Any]) -> None:
-        self._record.open(cluster_of(test), test.get("run_dir"))
+        cluster = cluster_of(test)
+        self.mechanisms = preflight.check(cluster, list(self.parts))
+        self._record.open(cluster, test.get("run_dir"))
+        heal_cluster(cluster)  # a cluster an earlier run left broken starts whole
         for part in self.parts.values():
             part.setup(test)
 

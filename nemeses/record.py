@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 FILENAME = "faults.json"
 
-CLUSTER_FIELDS = ("db", "name", "nodes", "image", "project")
+CLUSTER_FIELDS = ("db", "name", "nodes", "image")
 """Cluster attributes recorded so a later process can attach to the same cluster."""
 
 
@@ -92,13 +92,22 @@ class FaultRecord:
             "active": self._active,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        tmp = f"{self._path}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self._path)
+        _atomic_write(self._path, data)
+
+
+def _atomic_write(path: str, data: Mapping[str, Any]) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _file(path: str | os.PathLike) -> str:
+    path = os.fspath(path)
+    return os.path.join(path, FILENAME) if os.path.isdir(path) else path
 
 
 def read(path: str | os.PathLike) -> Mapping[str, Any]:
@@ -106,9 +115,7 @@ def read(path: str | os.PathLike) -> Mapping[str, Any]:
 
     Raises ValueError naming the file when it is missing or not a fault record.
     """
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        path = os.path.join(path, FILENAME)
+    path = _file(path)
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -119,3 +126,9 @@ def read(path: str | os.PathLike) -> Mapping[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("active"), dict):
         raise ValueError(f"{path}: not a fault record (no 'active' object)")
     return data
+
+
+def mark_healed(path: str | os.PathLike, data: Mapping[str, Any]) -> None:
+    """Rewrite the record ``data`` read from ``path`` with nothing active."""
+    _atomic_write(_file(path), {**data, "active": {},
+                                "healed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})

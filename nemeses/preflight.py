@@ -1,0 +1,111 @@
+"""Preflight: can this cluster do every fault the test asks for?
+
+Run before the first fault (the composed nemesis' ``setup`` calls :func:`check`). Every
+requested fault is probed on every node for real (an iptables chain created and deleted,
+the server control tool answering, the clock mechanism found, the packet mechanism
+chosen), and all the problems are reported at once in one :class:`PreflightError`
+(exit 254). A fault that cannot work stops the test; it is never a silent no-op.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+from harness.cluster.clock import check_clock_capable, on_nodes
+from harness.cluster.packet import PacketFault, shaper_for
+from harness.cluster.protocol import Killable, Pausable, supports
+from harness.errors import FaultlineError, PreflightError
+from nemeses.partition import partitioner
+
+IPTABLES_PROBE = """
+command -v iptables >/dev/null 2>&1 || { echo "no: iptables is not installed"; exit 0; }
+if iptables -w -N FAULTLINE-PROBE 2>/dev/null; then
+  iptables -w -X FAULTLINE-PROBE; echo "yes"
+else
+  echo "no: iptables cannot change rules (the container lacks NET_ADMIN?)"
+fi
+"""
+
+DEMANDING_PACKET_FAULT = PacketFault(loss=0.1, delay_ms=50.0)
+"""Needs every packet mechanism (loss and delay): what a packet schedule may ask for."""
+
+
+def _node_problems(cluster: Any, script: str) -> dict[str, str]:
+    nodes = list(cluster.nodes)
+
+    def probe(node: str) -> str | None:
+        code, out = cluster.exec(node, ["sh", "-c", script], check=False)
+        answer = out.strip().splitlines()[-1] if out.strip() else f"probe exited {code}"
+        return None if answer == "yes" else answer.removeprefix("no: ")
+    return {n: p for n, p in zip(nodes, on_nodes(nodes, probe)) if p}
+
+
+def _detail(problems: Mapping[str, str]) -> str:
+    return "; ".join(f"{node}: {why}" for node, why in problems.items())
+
+
+def _partition(cluster: Any) -> str:
+    if partitioner(cluster) is None:
+        raise PreflightError(f"cluster {type(cluster).__name__} cannot partition its nodes")
+    if callable(getattr(cluster, "exec", None)):
+        problems = _node_problems(cluster, IPTABLES_PROBE)
+        if problems:
+            raise PreflightError(f"partitions impossible: {_detail(problems)}")
+    return "iptables"
+
+
+def _process(capability: type, f: str) -> Callable[[Any], str]:
+    def check(cluster: Any) -> str:
+        if not supports(cluster, capability):
+            raise PreflightError(f"cluster {type(cluster).__name__} cannot {f} nodes")
+        if callable(getattr(cluster, "server_state", None)):
+            problems = {}
+            for node in cluster.nodes:
+                state = cluster.server_state(node)
+                if state not in ("running", "paused", "stopped"):
+                    problems[node] = f"server control answered {state!r}"
+            if problems:
+                raise PreflightError(f"{f} impossible: {_detail(problems)}")
+        return capability.__name__
+    return check
+
+
+def _clock(cluster: Any) -> str:
+    check_clock_capable(cluster)
+    return "offset file"
+
+
+def _packet(cluster: Any) -> str:
+    shaper = shaper_for(cluster)
+    if shaper is None:
+        raise PreflightError(f"cluster {type(cluster).__name__} cannot shape packets between nodes")
+    return shaper.preflight(DEMANDING_PACKET_FAULT)
+
+
+CHECKS: dict[str, Callable[[Any], str]] = {
+    "partition": _partition,
+    "kill": _process(Killable, "kill"),
+    "pause": _process(Pausable, "pause"),
+    "clock": _clock,
+    "packet": _packet,
+}
+
+
+def check(cluster: Any, names: Sequence[str]) -> dict[str, str]:
+    """How each fault in ``names`` will be done on ``cluster`` (fault -> mechanism).
+
+    Raises PreflightError listing every fault that cannot be done, and why, per node.
+    """
+    unknown = [n for n in names if n not in CHECKS]
+    if unknown:
+        raise PreflightError(f"no preflight for faults {', '.join(unknown)}")
+    how: dict[str, str] = {}
+    problems: list[str] = []
+    for name in names:
+        try:
+            how[name] = CHECKS[name](cluster)
+        except FaultlineError as e:  # PreflightError, or ClusterError from a probe
+            problems.append(f"{name}: {e}")
+    if problems:
+        raise PreflightError("requested faults impossible on this cluster: " + " | ".join(problems))
+    return how
