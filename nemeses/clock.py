@@ -1,0 +1,196 @@
+"""The clock nemesis: step, strobe and reset the wall clocks of chosen nodes.
+
+Never the host's clock: each node's server reads host time + the offset in its offset
+file (libfaketime for ZooKeeper, the etcd-clock image for etcd; see
+:mod:`harness.cluster.clock`). Like a stepped host clock, only wall time moves.
+
+Ops (process ``"nemesis"``); ``target`` is one of :data:`nemeses.process.TARGETS`,
+resolved when the op runs with the nemesis' seeded RNG (``leader`` = whoever leads then);
+``nodes`` may name the nodes instead:
+
+- ``{"f": "bump-clock", "value": {"target": "one", "delta_s": 30.0}}``: add ``delta_s`` to
+  the offset of each target node (``{"deltas": {"n1": 30.0, "n3": -5.0}}`` sets per-node
+  deltas). Completion value: ``{"target", "deltas": {node: delta}, "offsets": {node: s}}``.
+- ``{"f": "strobe-clock", "value": {"target": "one", "delta_s": 0.5, "period_s": 0.05,
+  "duration_s": 5}}``: on each target node, flip the offset between its current value
+  and current + ``delta_s`` every ``period_s`` for ``duration_s`` (blocks that long), then
+  leave the current value. Completion value adds ``"between": {node: [a, b]}``,
+  ``"flips": {node: count}``, ``period_s`` and ``duration_s``.
+- ``{"f": "reset-clock"}``: every node's offset back to 0.
+
+Every completion's ``offsets`` holds each node's offset *read back from the node* after
+the op: what the cluster actually had, not what was asked.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from harness.cluster.clock import FileClock, check_clock_capable, clock_for, format_offset, on_nodes
+from harness.errors import BadInputError
+from harness.op import Op
+from nemeses.base import cluster_of, completion, rng_for, unknown_f
+from nemeses.process import TARGETS, select
+from nemeses.record import FaultRecord
+from nemeses.schedule import FaultOps
+
+BUMP = "bump-clock"
+STROBE = "strobe-clock"
+RESET = "reset-clock"
+KIND = "clock"
+MODES = ("bump", "strobe")
+
+DEFAULT_MAX_S = 30.0
+DEFAULT_STROBE_PERIOD_S = 0.05
+DEFAULT_STROBE_DURATION_S = 5.0
+
+
+class ClockNemesis:
+    """Bumps, strobes and resets node clocks; see the module docstring for its ops."""
+
+    def __init__(self, targets: Sequence[str] = TARGETS, record: FaultRecord | None = None):
+        unknown = [t for t in targets if t not in TARGETS]
+        if unknown or not targets:
+            raise ValueError(f"unknown clock targets {unknown}; choose from {', '.join(TARGETS)}")
+        self.targets = tuple(targets)
+        self._record = record if record is not None else FaultRecord()
+        self._rng = None
+        self._clock: FileClock | None = None
+
+    def fs(self) -> set[str]:
+        return {BUMP, STROBE, RESET}
+
+    def setup(self, test: Mapping[str, Any]) -> None:
+        """PreflightError unless every node's image can skew its clock."""
+        self._clock = check_clock_capable(cluster_of(test))
+        self._rng = rng_for(test, KIND)
+
+    def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
+        if op.f == RESET:
+            return completion(op, {"offsets": self._reset()})
+        if op.f not in (BUMP, STROBE):
+            raise unknown_f(op, self.fs())
+        value = dict(op.value or {})
+        try:
+            nodes, deltas = self._resolve(test, value)
+        except ValueError as e:
+            return completion(op, {"offsets": self._clock.clock_offsets()}, error=f"{e}; clocks untouched")
+        done: dict[str, Any] = {"target": value.get("target"), "nodes": nodes}
+        if not nodes:
+            return completion(op, {**done, "offsets": self._clock.clock_offsets()},
+                              error="no node to skew (no leader?); clocks untouched")
+        before = self._clock.clock_offsets()
+        if op.f == BUMP:
+            after = {n: before[n] + deltas[n] for n in nodes}
+            self._record.set(KIND, {"offsets": {**before, **after}})
+            on_nodes(nodes, lambda n: self._clock.set_clock_offset(n, after[n]))
+            done["deltas"] = deltas
+        else:
+            period = float(value.get("period_s", DEFAULT_STROBE_PERIOD_S))
+            duration = float(value.get("duration_s", DEFAULT_STROBE_DURATION_S))
+            between = {n: [before[n], before[n] + deltas[n]] for n in nodes}
+            self._record.set(KIND, {"strobe": between, "offsets": before})
+            flips = on_nodes(nodes, lambda n: self._clock.strobe(n, *between[n], period, duration))
+            done.update(deltas=deltas, period_s=period, duration_s=duration,
+                        between=between, flips=dict(zip(nodes, flips)))
+        offsets = self._clock.clock_offsets()
+        if any(offsets.values()):
+            self._record.set(KIND, {"offsets": offsets})
+        else:
+            self._record.clear(KIND)
+        return completion(op, {**done, "offsets": offsets})
+
+    def _resolve(self, test: Mapping[str, Any], value: Mapping[str, Any]) -> tuple[list[str], dict[str, float]]:
+        """The nodes an op skews and each node's delta; ValueError when the op is malformed."""
+        cluster = cluster_of(test)
+        all_nodes = list(cluster.nodes)
+        if "deltas" in value:
+            deltas = {str(n): float(d) for n, d in dict(value["deltas"]).items()}
+            unknown = sorted(set(deltas) - set(all_nodes))
+            if unknown:
+                raise ValueError(f"unknown nodes {unknown}")
+            nodes = [n for n in all_nodes if n in deltas]
+        else:
+            if "delta_s" not in value:
+                raise ValueError("a clock op needs delta_s (or deltas)")
+            if "nodes" in value:
+                nodes = [n for n in all_nodes if n in set(value["nodes"])]
+                if len(nodes) != len(set(value["nodes"])):
+                    raise ValueError(f"unknown nodes in {value['nodes']}")
+            else:
+                target = value.get("target") or self._rng.choice(self.targets)
+                leader = cluster.leader() if target == "leader" else None
+                nodes = select(target, all_nodes, self._rng, leader=leader)
+            deltas = {n: float(value["delta_s"]) for n in nodes}
+        for n, d in deltas.items():
+            format_offset(d)  # raises ValueError for NaN or absurd offsets
+        return nodes, deltas
+
+    def _reset(self) -> dict[str, float]:
+        offsets = self._clock.reset()
+        self._record.clear(KIND)
+        return offsets
+
+    def teardown(self, test: Mapping[str, Any]) -> None:
+        """Every offset back to 0 (works without setup: finds the cluster's clock itself)."""
+        if self._clock is None:
+            cluster = test.get("cluster")
+            self._clock = clock_for(cluster) if cluster is not None else None
+            if self._clock is None:
+                return
+        self._reset()
+
+
+def heal(cluster: object) -> dict[str, float]:
+    """Reset every node's clock offset (for ``faultline cluster heal`` after a crashed
+    run); returns the offsets read back, all 0. No-op for clusters without exec."""
+    clock = clock_for(cluster)
+    return clock.reset() if clock is not None else {}
+
+
+def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[ClockNemesis, FaultOps]:
+    """The clock part of a nemesis package. Options (all optional):
+
+    - ``targets``: node targets (default all of :data:`~nemeses.process.TARGETS`);
+    - ``clock_modes``: ``bump`` and/or ``strobe`` (default both);
+    - ``clock_max_s``: largest step, seconds; deltas are uniform in [-max, +max] (30);
+    - ``strobe_period_s`` (0.05), ``strobe_duration_s`` (5).
+    """
+    targets = _choice_list(opts, "targets", TARGETS)
+    modes = _choice_list(opts, "clock_modes", MODES)
+    max_s = _positive(opts, "clock_max_s", DEFAULT_MAX_S)
+    period = _positive(opts, "strobe_period_s", DEFAULT_STROBE_PERIOD_S)
+    duration = _positive(opts, "strobe_duration_s", DEFAULT_STROBE_DURATION_S)
+    if period < 0.01:
+        raise BadInputError(f"strobe_period_s must be >= 0.01, got {period}")
+    try:
+        format_offset(max_s)
+    except ValueError as e:
+        raise BadInputError(f"clock_max_s: {e}") from None
+
+    def start(rng) -> dict[str, Any]:
+        mode = rng.choice(modes)
+        value = {"target": rng.choice(targets), "delta_s": round(rng.uniform(-max_s, max_s), 3)}
+        if mode == "strobe":
+            return {"f": STROBE, "value": {**value, "period_s": period, "duration_s": duration}}
+        return {"f": BUMP, "value": value}
+
+    return ClockNemesis(targets, record), FaultOps(KIND, start, {"f": RESET, "value": None})
+
+
+def _choice_list(opts: Mapping[str, Any], key: str, allowed: Sequence[str]) -> tuple[str, ...]:
+    value = opts.get(key, allowed)
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [v for v in value if v not in allowed]
+    if bad or not value:
+        raise BadInputError(f"nemesis {key}: {', '.join(map(str, bad)) or 'none given'} "
+                            f"not allowed; choose from {', '.join(allowed)}")
+    return tuple(value)
+
+
+def _positive(opts: Mapping[str, Any], key: str, default: float) -> float:
+    value = opts.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise BadInputError(f"nemesis {key} must be a number > 0, got {value!r}")
+    return float(value)

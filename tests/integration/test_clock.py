@@ -1,0 +1,220 @@
+"""Clock faults on real 3-node clusters: the skew shows where a stepped clock would.
+
+ZooKeeper: the leader stamps every transaction's time, so a znode's mtime follows the
+*leader's* clock: bumping the leader shifts mtimes, bumping a follower does not.
+etcd (faultline/etcd-clock image): each node's HTTP ``Date`` header comes from its own
+wall clock, so a bumped node's header moves and the others' do not.
+After teardown every offset reads 0 and the cluster still serves.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import http.client
+import time
+import uuid
+
+import pytest
+from kazoo.client import KazooClient
+
+from harness.cluster import ComposeCluster
+from harness.cluster.clock import FileClock, check_clock_capable
+from harness.errors import PreflightError
+from harness.op import INVOKE, NEMESIS, Op
+from nemeses.clock import BUMP, RESET, STROBE, ClockNemesis
+
+pytestmark = pytest.mark.integration
+
+ETCD_CLOCK_IMAGE = "faultline/etcd-clock:3.4"
+BUMP_S = 3600.0
+TOLERANCE_S = 60.0
+
+
+def wait_until(predicate, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def nemesis_op(f, value=None):
+    return Op(type=INVOKE, f=f, value=value, process=NEMESIS)
+
+
+@pytest.fixture(scope="module")
+def zk_cluster():
+    c = ComposeCluster("zookeeper", 3)
+    c.up()
+    yield c
+    c.down()
+
+
+@pytest.fixture(scope="module")
+def etcd_cluster():
+    c = ComposeCluster("etcd", 3, image=ETCD_CLOCK_IMAGE)
+    c.up()
+    yield c
+    c.down()
+
+
+def run_nemesis(cluster, ops):
+    """Set up a ClockNemesis, run ``ops`` (invocations) and always tear down."""
+    test = {"cluster": cluster, "seed": 7}
+    nemesis = ClockNemesis()
+    nemesis.setup(test)
+    try:
+        return [nemesis.invoke(test, op) for op in ops]
+    finally:
+        nemesis.teardown(test)
+
+
+# ---- ZooKeeper: znode mtime -------------------------------------------------------------
+
+def zk_mtime_skew(cluster, node) -> float:
+    """mtime of a fresh znode created through ``node`` minus the host's clock, seconds."""
+    host, port = cluster.address(node)
+    client = KazooClient(hosts=f"{host}:{port}", timeout=10)
+    client.start(timeout=20)
+    try:
+        path = f"/clock-{uuid.uuid4().hex[:8]}"
+        before = time.time()
+        client.create(path, b"x")
+        _, stat = client.get(path)
+        return stat.mtime / 1000 - before
+    finally:
+        client.stop()
+        client.close()
+
+
+def test_zookeeper_bump_shows_in_mtime_stamped_by_the_leader(zk_cluster):
+    leader = zk_cluster.leader()
+    follower = next(n for n in zk_cluster.nodes if n != leader)
+    test = {"cluster": zk_cluster, "seed": 1}
+    nemesis = ClockNemesis()
+    nemesis.setup(test)
+    try:
+        assert abs(zk_mtime_skew(zk_cluster, follower)) < TOLERANCE_S
+
+        done = nemesis.invoke(test, nemesis_op(BUMP, {"nodes": [follower], "delta_s": BUMP_S}))
+        assert done.value["offsets"][follower] == BUMP_S
+        assert all(v == 0 for n, v in done.value["offsets"].items() if n != follower)
+        # A skewed follower does not stamp transactions: mtimes stay on time.
+        assert abs(zk_mtime_skew(zk_cluster, follower)) < TOLERANCE_S
+
+        nemesis.invoke(test, nemesis_op(RESET))
+        wait_until(lambda: zk_cluster.leader() is not None, what="a ZooKeeper leader")
+        leader = zk_cluster.leader()
+        done = nemesis.invoke(test, nemesis_op(BUMP, {"nodes": [leader], "delta_s": BUMP_S}))
+        assert done.value["offsets"][leader] == BUMP_S
+        # The leader stamps: a znode created through another node carries its skewed time.
+        other = next(n for n in zk_cluster.nodes if n != leader)
+        skew = zk_mtime_skew(zk_cluster, other)
+        assert abs(skew - BUMP_S) < TOLERANCE_S, f"mtime skew {skew} s, expected ~{BUMP_S}"
+
+        done = nemesis.invoke(test, nemesis_op(RESET))
+        assert done.value["offsets"] == {n: 0.0 for n in zk_cluster.nodes}
+        wait_until(lambda: zk_cluster.leader() is not None, what="a ZooKeeper leader")
+        assert abs(zk_mtime_skew(zk_cluster, zk_cluster.leader())) < TOLERANCE_S
+    finally:
+        nemesis.teardown(test)
+    assert FileClock(zk_cluster).clock_offsets() == {n: 0.0 for n in zk_cluster.nodes}
+    wait_until(lambda: all(zk_cluster.healthy(n) for n in zk_cluster.nodes), what="healthy nodes")
+
+
+# ---- etcd: HTTP Date header -------------------------------------------------------------
+
+def etcd_date_skew(cluster, node) -> float:
+    """The node's HTTP Date header minus the host's clock, seconds (1 s resolution)."""
+    host, port = cluster.address(node)
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    try:
+        before = time.time()
+        conn.request("GET", "/version")
+        response = conn.getresponse()
+        response.read()
+        date = email.utils.parsedate_to_datetime(response.getheader("Date"))
+        return date.timestamp() - before
+    finally:
+        conn.close()
+
+
+def test_etcd_bump_shows_in_that_nodes_date_header_only(etcd_cluster):
+    target, *others = etcd_cluster.nodes
+    test = {"cluster": etcd_cluster, "seed": 2}
+    nemesis = ClockNemesis()
+    nemesis.setup(test)
+    try:
+        done = nemesis.invoke(test, nemesis_op(BUMP, {"nodes": [target], "delta_s": BUMP_S}))
+        assert done.value["deltas"] == {target: BUMP_S}
+        assert done.value["offsets"] == {target: BUMP_S, **{n: 0.0 for n in others}}
+        time.sleep(0.1)  # etcd-clock re-reads its offset file every 20 ms
+        assert abs(etcd_date_skew(etcd_cluster, target) - BUMP_S) < 2
+        for node in others:
+            assert abs(etcd_date_skew(etcd_cluster, node)) < 2
+
+        done = nemesis.invoke(test, nemesis_op(BUMP, {"nodes": [target], "delta_s": -2 * BUMP_S}))
+        assert done.value["offsets"][target] == -BUMP_S
+        time.sleep(0.1)
+        assert abs(etcd_date_skew(etcd_cluster, target) + BUMP_S) < 2
+
+        done = nemesis.invoke(test, nemesis_op(RESET))
+        assert done.value["offsets"] == {n: 0.0 for n in etcd_cluster.nodes}
+        time.sleep(0.1)
+        assert abs(etcd_date_skew(etcd_cluster, target)) < 2
+    finally:
+        nemesis.teardown(test)
+    wait_until(lambda: all(etcd_cluster.healthy(n) for n in etcd_cluster.nodes), what="healthy nodes")
+
+
+def test_etcd_strobe_flips_the_clock_and_ends_where_it_began(etcd_cluster):
+    target = etcd_cluster.nodes[1]
+    [done] = run_nemesis(etcd_cluster, [nemesis_op(
+        STROBE, {"nodes": [target], "delta_s": BUMP_S, "period_s": 0.05, "duration_s": 2})])
+    assert done.value["between"] == {target: [0.0, BUMP_S]}
+    assert done.value["flips"][target] >= 10
+    assert done.value["offsets"] == {n: 0.0 for n in etcd_cluster.nodes}
+    assert abs(etcd_date_skew(etcd_cluster, target)) < 2
+
+
+def test_etcd_strobe_is_seen_while_it_runs(etcd_cluster):
+    """Sample the Date header during a strobe: both the base and the skewed clock show."""
+    target = etcd_cluster.nodes[2]
+    samples: list[float] = []
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            samples.append(etcd_date_skew(etcd_cluster, target))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        run_nemesis(etcd_cluster, [nemesis_op(
+            STROBE, {"nodes": [target], "delta_s": BUMP_S, "period_s": 0.2, "duration_s": 3})])
+    finally:
+        stop.set()
+        sampler.join()
+    assert any(abs(s) < 2 for s in samples), samples
+    assert any(abs(s - BUMP_S) < 2 for s in samples), samples
+
+
+# ---- preflight ----------------------------------------------------------------------------
+
+def test_plain_etcd_image_fails_preflight_with_a_clear_message():
+    cluster = ComposeCluster("etcd", 3)
+    cluster.up()
+    try:
+        with pytest.raises(PreflightError, match="etcd-clock"):
+            check_clock_capable(cluster)
+        with pytest.raises(PreflightError, match="etcd-clock"):
+            ClockNemesis().setup({"cluster": cluster})
+    finally:
+        cluster.down()
+
+
+def test_zookeeper_and_etcd_clock_images_pass_preflight(zk_cluster, etcd_cluster):
+    check_clock_capable(zk_cluster)
+    check_clock_capable(etcd_cluster)
