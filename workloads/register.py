@@ -54,7 +54,7 @@ class RegisterGenerator:
     ops_per_key: int
 
     def op(self, test: Mapping[str, Any], ctx: Context) -> OpResult:
-        if not ctx.free_threads:
+        if not ctx.has_free_process():
             return PENDING, self
         rng = ctx.rng
         i = rng.randrange(len(self.active))

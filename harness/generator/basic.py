@@ -56,7 +56,7 @@ class Fn:
     f: Callable[[Mapping[str, Any], Context], Any]
 
     def op(self, test, ctx: Context) -> OpResult:
-        if not ctx.free_threads:
+        if not ctx.has_free_process():
             return PENDING, self  # don't call f (and spend RNG draws) for nothing
         produced = self.f(test, ctx)
         if produced is None:

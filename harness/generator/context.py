@@ -50,6 +50,15 @@ class Context:
     def free_processes(self) -> list[Any]:
         return [self.workers[t] for t in self.free_threads]
 
+    def has_free_process(self) -> bool:
+        """Whether :meth:`some_free_process` would find one (without drawing from the RNG)."""
+        free = self.free_threads
+        if not free:
+            return False
+        if free[0] != NEMESIS:
+            return True
+        return not any(t != NEMESIS for t in self.workers)
+
     def some_free_process(self) -> Any | None:
         """A free process to run the next op, or None when none is free.
 

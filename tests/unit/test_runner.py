@@ -1,0 +1,175 @@
+"""The runner end to end with an in-memory cluster and clients (no Docker)."""
+
+import json
+import os
+import signal
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from harness import cli
+from harness.errors import ClusterError
+from harness.fakes import FakeCluster, FakeRegisters, fake_client_factory
+from harness.generator import cycle, sleep
+from harness.op import NEMESIS
+from harness.runner import run_test
+from harness.spec import build_test
+
+
+class Clusters:
+    def __init__(self, fail_up=False):
+        self.made = []
+        self.fail_up = fail_up
+
+    def __call__(self, db, nodes, name):
+        c = FakeCluster(db, [f"n{i + 1}" for i in range(nodes)])
+        if self.fail_up:
+            def up():
+                c.calls.append("up")
+                raise ClusterError("never became healthy")
+            c.up = up
+        self.made.append(c)
+        return c
+
+
+def plan_for(tmp_path, **opts):
+    return build_test({"db": "etcd", "time_limit": 0.5, "concurrency": 4, "seed": 1,
+                       "results": str(tmp_path), "ops_per_key": 20, **opts})
+
+
+def clients_over(registers, **kw):
+    return lambda db, test: fake_client_factory(registers, **kw)
+
+
+def test_valid_run_leaves_a_complete_run_directory(tmp_path):
+    regs = FakeRegisters()
+    clusters = Clusters()
+    out = run_test(plan_for(tmp_path), cluster_factory=clusters,
+                   client_factory=clients_over(regs, latency_s=0.001))
+    assert out.valid is True and out.exit_code == 0
+    assert clusters.made[0].calls == ["up", "collect_logs", "down"]
+    files = set(os.listdir(out.run.path))
+    assert {"test.json", "history.jsonl", "results.json", "report.html", "harness.log",
+            "nodes"} <= files
+    assert sorted(os.listdir(os.path.join(out.run.path, "nodes"))) == ["n1", "n2", "n3"]
+    spec = json.loads(open(out.run.file("test.json")).read())
+    assert spec["seed"] == 1 and spec["db"] == "etcd"
+    results = json.loads(open(out.run.file("results.json")).read())
+    assert results["stats"]["total"]["ok"] > 50
+    assert os.path.realpath(tmp_path / "latest") == out.run.path
+    assert "VALID" in open(out.run.report_path).read()
+    assert regs.setup_calls == 1 and regs.teardown_calls == 1
+
+
+def test_final_reads_cover_every_key(tmp_path):
+    regs = FakeRegisters()
+    out = run_test(plan_for(tmp_path), cluster_factory=Clusters(),
+                   client_factory=clients_over(regs, latency_s=0.001))
+    history = out.run.read_history()
+    keys = {op.key for op in history}
+    tail = [op for op in history][-2 * len(keys):]
+    assert {op.key for op in tail if op.f == "read"} == keys
+
+
+def test_invalid_run_exits_1_with_a_counterexample(tmp_path):
+    out = run_test(plan_for(tmp_path), cluster_factory=Clusters(),
+                   client_factory=clients_over(FakeRegisters(stale_reads=0.3, seed=2),
+                                               latency_s=0.001))
+    assert out.valid is False and out.exit_code == 1
+    assert "cannot be linearized" in open(out.run.report_path).read()
+
+
+def test_leave_running_skips_cluster_down(tmp_path):
+    clusters = Clusters()
+    run_test(plan_for(tmp_path, leave_running=True), cluster_factory=clusters,
+             client_factory=clients_over(FakeRegisters()))
+    assert "down" not in clusters.made[0].calls
+
+
+def test_cluster_that_never_comes_up_is_taken_down_and_reported(tmp_path):
+    clusters = Clusters(fail_up=True)
+    with pytest.raises(ClusterError):
+        run_test(plan_for(tmp_path), cluster_factory=clusters,
+                 client_factory=clients_over(FakeRegisters()))
+    assert clusters.made[0].calls[-1] == "down"
+    results = json.loads(open(tmp_path / "latest" / "results.json").read())
+    assert results["valid"] == "unknown" and "never became healthy" in results["error"]
+
+
+class FakeNemesis:
+    def __init__(self):
+        self.log = []
+
+    def fs(self):
+        return {"start", "stop"}
+
+    def setup(self, test):
+        assert test["cluster"] is not None and os.path.isdir(test["run_dir"])
+        self.log.append("setup")
+
+    def invoke(self, test, op):
+        self.log.append(op.f)
+        return op.with_(value=f"did {op.f}")
+
+    def teardown(self, test):
+        self.log.append("teardown")
+
+
+def with_nemesis(plan, nem):
+    plan.package = SimpleNamespace(
+        nemesis=nem,
+        generator=cycle([sleep(0.1), {"f": "start"}, sleep(0.1), {"f": "stop"}]),
+        final_generator=[{"f": "stop"}, sleep(0.05)], perf={})
+    return plan
+
+
+def test_nemesis_runs_between_setup_and_teardown_and_heals_at_the_end(tmp_path):
+    nem = FakeNemesis()
+    out = run_test(with_nemesis(plan_for(tmp_path), nem), cluster_factory=Clusters(),
+                   client_factory=clients_over(FakeRegisters(), latency_s=0.001))
+    assert nem.log[0] == "setup" and nem.log[-1] == "teardown" and "start" in nem.log
+    assert nem.log[-2] == "stop"  # the final generator healed before teardown
+    nem_ops = [op for op in out.run.read_history() if op.process == NEMESIS]
+    assert nem_ops[1].type == "info" and nem_ops[1].value == "did start"
+
+
+def test_sigterm_cleans_up_and_records_an_interrupted_run(tmp_path):
+    nem = FakeNemesis()
+    clusters = Clusters()
+    plan = with_nemesis(plan_for(tmp_path, time_limit=30), nem)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        run_test(plan, cluster_factory=clusters,
+                 client_factory=clients_over(FakeRegisters(), latency_s=0.001))
+    timer.cancel()
+    assert nem.log[-1] == "teardown"
+    assert clusters.made[0].calls[-1] == "down"
+    results = json.loads(open(tmp_path / "latest" / "results.json").read())
+    assert results["valid"] == "unknown" and results["error"] == "interrupted"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_analyze_rechecks_a_stored_run(tmp_path, capsys):
+    out = run_test(plan_for(tmp_path), cluster_factory=Clusters(),
+                   client_factory=clients_over(FakeRegisters(), latency_s=0.001))
+    os.remove(out.run.file("results.json"))
+    code = cli.main(["analyze", str(tmp_path / "latest")])
+    assert code == 0
+    assert capsys.readouterr().out.strip() == out.run.report_path
+    assert json.loads(open(out.run.file("results.json")).read())["valid"] is True
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--db", "etcd", "--concurrency", "0"], "--concurrency"),
+    (["--db", "etcd", "--time-limit", "-1"], "--time-limit"),
+    (["--db", "zookeeper", "--read-mode", "linearizable"], "--read-mode"),
+    (["--db", "etcd", "--nemesis", "none,kill"], "--nemesis"),
+    (["--db", "etcd", "--ops-per-key", "0"], "--ops-per-key"),
+])
+def test_bad_arguments_exit_254_with_one_line(argv, message, capsys, tmp_path):
+    code = cli.main(["test", "--results", str(tmp_path), *argv])
+    err = capsys.readouterr().err.strip()
+    assert code == 254 and message in err and "\n" not in err
+    assert not os.listdir(tmp_path)  # nothing was started or written
