@@ -7,7 +7,8 @@ subset of :data:`FAULTS`. Options (all optional, validated eagerly):
 - ``recovery``: seconds the final generator waits after healing, default 10;
 - ``partitions``: grudge shapes to choose from (:data:`nemeses.grudges.SHAPES`);
 - ``targets``: kill/pause targets to choose from (:data:`nemeses.process.TARGETS`);
-- options of the clock and packet faults are passed to their builders.
+- options of the clock and packet faults: see :func:`nemeses.clock.build` and
+  :func:`nemeses.packet.build` (``clock_max_s``, ``packet_loss``, ``packet_delay_ms``, ...).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 from harness.errors import BadInputError
 from harness.generator.protocol import Generator
 from harness.op import Op
-from nemeses import grudges, preflight, process, schedule
+from nemeses import clock, grudges, packet, preflight, process, schedule
 from nemeses.base import Nemesis, cluster_of, unknown_f
 from nemeses.heal import heal_cluster
 from nemeses.partition import PartitionNemesis
@@ -81,7 +82,11 @@ class ComposedNemesis:
 
     def setup(self, test: Mapping[str, Any]) -> None:
         cluster = cluster_of(test)
-        self.mechanisms = preflight.check(cluster, list(self.parts))
+        packet_part = self.parts.get("packet")
+        self.mechanisms = preflight.check(
+            cluster, list(self.parts),
+            packet_fault=getattr(packet_part, "fault", preflight.DEMANDING_PACKET_FAULT),
+            packet_method=getattr(packet_part, "method", "auto"))
         self._record.open(cluster, test.get("run_dir"))
         heal_cluster(cluster)  # a cluster an earlier run left broken starts whole
         for part in self.parts.values():
@@ -131,10 +136,17 @@ def _process(kind: type[process.KillNemesis] | type[process.PauseNemesis]) -> Ca
     return build
 
 
+def _part(build: Callable[[Mapping[str, Any], FaultRecord], tuple[Nemesis, FaultOps]]
+          ) -> Callable[[Mapping[str, Any], FaultRecord], Part]:
+    return lambda opts, record: Part(*build(opts, record))
+
+
 BUILDERS: dict[str, Callable[[Mapping[str, Any], FaultRecord], Part]] = {
     "partition": _partition,
     "kill": _process(process.KillNemesis),
     "pause": _process(process.PauseNemesis),
+    "clock": _part(clock.build),
+    "packet": _part(packet.build),
 }
 
 
@@ -147,9 +159,6 @@ def package(names: Sequence[str], opts: Mapping[str, Any] | None = None) -> Pack
         raise BadInputError(f"unknown nemesis {', '.join(unknown)}; choose from {', '.join(FAULTS)}")
     if not names:
         raise BadInputError(f"no nemesis named; choose from {', '.join(FAULTS)}")
-    unavailable = [n for n in names if n not in BUILDERS]
-    if unavailable:
-        raise BadInputError(f"nemesis {', '.join(unavailable)} is not available in this build")
     record = FaultRecord()
     parts = {name: BUILDERS[name](opts, record) for name in dict.fromkeys(names)}
     ops = [parts[name].ops for name in parts]

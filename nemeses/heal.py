@@ -15,10 +15,9 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from harness.cluster.clock import clock_for, on_nodes
-from harness.cluster.packet import shaper_for
+from harness.cluster.clock import on_nodes
 from harness.cluster.protocol import Killable, Pausable, supports
-from nemeses import record as records
+from nemeses import clock, packet, record as records
 from nemeses.partition import partitioner
 
 
@@ -45,12 +44,8 @@ def heal_cluster(cluster: Any) -> dict[str, Any]:
     net = partitioner(cluster)
     if net is not None:
         steps.append(("partition", lambda: net.heal() or "healed"))
-    shaper = shaper_for(cluster)
-    if shaper is not None:
-        steps.append(("packet", lambda: shaper.heal() or "healed"))
-    clock = clock_for(cluster)
-    if clock is not None:
-        steps.append(("clock", clock.reset))
+    steps.append(("packet", lambda: packet.heal(cluster) or "healed"))
+    steps.append(("clock", lambda: clock.heal(cluster)))
     done: dict[str, Any] = {}
     errors = []
     for name, step in steps:

@@ -75,35 +75,38 @@ def _clock(cluster: Any) -> str:
     return "offset file"
 
 
-def _packet(cluster: Any) -> str:
-    shaper = shaper_for(cluster)
-    if shaper is None:
-        raise PreflightError(f"cluster {type(cluster).__name__} cannot shape packets between nodes")
-    return shaper.preflight(DEMANDING_PACKET_FAULT)
+def _packet(fault: PacketFault, method: str) -> Callable[[Any], str]:
+    def check(cluster: Any) -> str:
+        shaper = shaper_for(cluster)
+        if shaper is None:
+            raise PreflightError(f"cluster {type(cluster).__name__} cannot shape packets between nodes")
+        return shaper.preflight(fault, method)
+    return check
 
 
-CHECKS: dict[str, Callable[[Any], str]] = {
-    "partition": _partition,
-    "kill": _process(Killable, "kill"),
-    "pause": _process(Pausable, "pause"),
-    "clock": _clock,
-    "packet": _packet,
-}
-
-
-def check(cluster: Any, names: Sequence[str]) -> dict[str, str]:
+def check(cluster: Any, names: Sequence[str], *, packet_fault: PacketFault = DEMANDING_PACKET_FAULT,
+          packet_method: str = "auto") -> dict[str, str]:
     """How each fault in ``names`` will be done on ``cluster`` (fault -> mechanism).
 
+    ``packet_fault``/``packet_method``: what the packet nemesis will apply (the
+    mechanisms needed depend on it: loss needs less than delay).
     Raises PreflightError listing every fault that cannot be done, and why, per node.
     """
-    unknown = [n for n in names if n not in CHECKS]
+    checks: dict[str, Callable[[Any], str]] = {
+        "partition": _partition,
+        "kill": _process(Killable, "kill"),
+        "pause": _process(Pausable, "pause"),
+        "clock": _clock,
+        "packet": _packet(packet_fault, packet_method),
+    }
+    unknown = [n for n in names if n not in checks]
     if unknown:
         raise PreflightError(f"no preflight for faults {', '.join(unknown)}")
     how: dict[str, str] = {}
     problems: list[str] = []
     for name in names:
         try:
-            how[name] = CHECKS[name](cluster)
+            how[name] = checks[name](cluster)
         except FaultlineError as e:  # PreflightError, or ClusterError from a probe
             problems.append(f"{name}: {e}")
     if problems:
