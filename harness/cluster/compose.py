@@ -10,6 +10,7 @@ namespace, iptables rules and ``/run/faultline`` files stay (see docs/cluster.md
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -165,15 +166,17 @@ class ComposeCluster:
         down_nodes = [n for n, ok in serving.items() if not ok]
         state = f"not serving: {', '.join(down_nodes)}" if down_nodes else "no leader"
         tails = {node: self._log_tail(node) for node in self.nodes}
-        saved = os.path.join(self.workdir, self.name, "failed-up")
+        # Beside the project directory, which down() removes.
+        saved = os.path.join(self.workdir, f"{self.name}-failed-up")
         try:
             self.collect_logs(saved)
         except (ClusterError, OSError) as e:
             saved = f"(not saved: {e})"
-        last = "; ".join(f"{n}: {t.splitlines()[-1][:160]}" for n, t in tails.items() if t)
+        example = (down_nodes or self.nodes)[0]
         error = ClusterError(
             f"{self.db} cluster {self.name} not healthy after {self.up_timeout:.0f} s "
-            f"({state}); node logs in {saved}; last lines: {last}")
+            f"({state}); node logs in {saved}; {example}'s last line: "
+            f"{_last_line(tails[example])[:240]}")
         error.log_tails = tails  # type: ignore[attr-defined]
         return error
 
@@ -197,7 +200,10 @@ class ComposeCluster:
             _ignore_gone(network.remove)
         for volume in client.volumes.list(filters={"label": label}):
             _ignore_gone(volume.remove, force=True)
-        shutil.rmtree(os.path.dirname(self.compose_path), ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.compose_path)
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.dirname(self.compose_path))
         self._ips.clear()
 
     def _project_containers(self) -> list[Any]:
@@ -309,6 +315,11 @@ def _extract_flat(tar_bytes: bytes, target: str) -> None:
                 continue
             with open(os.path.join(target, os.path.basename(member.name)), "wb") as out:
                 shutil.copyfileobj(source, out)
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "(empty log)"
 
 
 def _ignore_gone(remove: Any, **kwargs: Any) -> None:
