@@ -148,10 +148,12 @@ def iptables_script(peer_ips: Sequence[str], fault: PacketFault, seed: int = 0) 
         lines += [
             f'printf "%s" "$1" > {DELAYER_PATH}',
             f"mkdir -p {shlex.quote(str(Path(DELAYER_LOG).parent))}",
+            # No job control here, so setsid execs python in place: $! is the delayer.
             start,
+            "delayer=$!",
             # The pid file appears once the queue is bound; only then may packets be queued.
             f"i=0; while [ ! -s {PID_FILE} ]; do",
-            f"  if [ $i -ge 100 ] || ! pgrep -f '^python3 {DELAYER_PATH}' >/dev/null; then",
+            '  if [ $i -ge 100 ] || ! kill -0 "$delayer" 2>/dev/null; then',
             f"    echo 'nfqueue delayer did not start:'; tail -n 3 {DELAYER_LOG}; exit 1",
             "  fi; sleep 0.05; i=$((i + 1))",
             "done",
