@@ -59,6 +59,7 @@ class PartitionNemesis:
             raise PreflightError(f"cluster {type(cluster).__name__} cannot partition its nodes")
         self._net = net
         self._rng = rng_for(test, KIND)
+        self._record.ensure_open(cluster, test.get("run_dir"))
 
     def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         if op.f == START:

@@ -75,6 +75,7 @@ class _ProcessNemesis:
                 f"cluster {type(cluster).__name__} cannot {self.start_f} nodes "
                 f"(not {self.capability.__name__})")
         self._rng = rng_for(test, self.kind)
+        self._record.ensure_open(cluster, test.get("run_dir"))
 
     def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         cluster = cluster_of(test)

@@ -63,6 +63,12 @@ class FaultRecord:
             self._path = os.path.join(os.fspath(run_dir), FILENAME) if run_dir else None
             self._write()
 
+    def ensure_open(self, cluster: object, run_dir: str | os.PathLike | None) -> None:
+        """:meth:`open` unless already bound (a nemesis used alone binds its own record;
+        inside a package the composed nemesis has bound the shared one first)."""
+        if not self._cluster:
+            self.open(cluster, run_dir)
+
     @property
     def path(self) -> str | None:
         return self._path
