@@ -38,9 +38,14 @@ class Context:
 
     def restrict(self, keep: Callable[[Thread], bool]) -> "Context":
         """The same context showing only the threads for which ``keep(thread)`` holds."""
-        workers = {t: p for t, p in self.workers.items() if keep(t)}
-        return Context(self.time, self.rng, workers,
-                       tuple(t for t in self.free_threads if keep(t)))
+        free = self.free_threads
+        if keep is is_client_thread:  # hot path (every routed op): the nemesis comes last
+            free = free[:-1] if free and free[-1] == NEMESIS else free
+        elif keep is is_nemesis_thread:
+            free = free[-1:] if free and free[-1] == NEMESIS else ()
+        else:
+            free = tuple(t for t in free if keep(t))
+        return Context(self.time, self.rng, _restricted_workers(self.workers, keep), free)
 
     @property
     def all_free(self) -> bool:
@@ -93,6 +98,23 @@ def is_client_thread(thread: Thread) -> bool:
 
 def is_nemesis_thread(thread: Thread) -> bool:
     return thread == NEMESIS
+
+
+_RESTRICTED: dict[tuple[int, Callable], tuple[Mapping, Mapping]] = {}
+
+
+def _restricted_workers(workers: Mapping[Thread, Any], keep: Callable[[Thread], bool]
+                        ) -> Mapping[Thread, Any]:
+    """``workers`` filtered by ``keep``, cached: the interpreter shares one workers mapping
+    between contexts until a process is replaced, and routing filters it on every op."""
+    hit = _RESTRICTED.get((id(workers), keep))
+    if hit is not None and hit[0] is workers:
+        return hit[1]
+    if len(_RESTRICTED) > 64:
+        _RESTRICTED.clear()
+    restricted = {t: p for t, p in workers.items() if keep(t)}
+    _RESTRICTED[(id(workers), keep)] = (workers, restricted)
+    return restricted
 
 
 def initial_context(concurrency: int, *, seed: int = 0, nemesis: bool = True,
