@@ -42,6 +42,11 @@ IMAGES: dict[str, ImageSpec] = {
     "etcd": ImageSpec("etcd", "faultline/etcd:3.4", "etcd/Dockerfile", ("common", "etcd")),
     "zookeeper": ImageSpec(
         "zookeeper", "faultline/zookeeper:3.8", "zookeeper/Dockerfile", ("common", "zookeeper")),
+    # etcd built from Debian's Go sources with a wall-clock offset (clock faults on etcd);
+    # compiling takes minutes, see docs/faults-clock-packet.md.
+    "etcd-clock": ImageSpec(
+        "etcd-clock", "faultline/etcd-clock:3.4", "etcd-clock/Dockerfile",
+        ("common", "etcd", "etcd-clock")),
 }
 
 
