@@ -281,6 +281,7 @@ def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cl
             cluster = cluster_factory(spec["db"], spec["nodes"], None)
             try:
                 cluster.up()
+                log.info("cluster %s is up", getattr(cluster, "name", "?"))
                 state = _Run(plan, run, cluster, client_factory, progress)
                 asyncio.run(state.drive())
             except (KeyboardInterrupt, asyncio.CancelledError) as e:
