@@ -4,12 +4,14 @@
 #
 # The JVM runs under libfaketime so the clock fault can shift this node's wall clock while
 # it runs: the offset lives in /run/faultline/faketime ("+0" at container start; rewrite it,
-# e.g. "+30" or "-5", to step the clock). FAKETIME_NO_CACHE=1 makes every clock call
-# re-read it. Monotonic clocks are faked too (no FAKETIME_DONT_FAKE_MONOTONIC).
+# e.g. "+30" or "-5", to step the clock). libfaketime re-reads it at most once a second
+# (FAKETIME_CACHE_DURATION=1), so a change takes effect within 1 s: FAKETIME_NO_CACHE=1
+# (re-read on every clock call) cut ZooKeeper's throughput ~20x (bench/zk_faketime.py).
+# Monotonic clocks are faked too (no FAKETIME_DONT_FAKE_MONOTONIC).
 # Environment: FAULTLINE_NODE (n<i>), FAULTLINE_NODES (comma-separated), FAULTLINE_ZK_HEAP
-# (max heap, default 512m), FAULTLINE_ZK_FAKETIME: no-cache (default: every clock call
-# re-reads the offset file) | cache-1s (re-read at most once a second) | off (no
-# libfaketime; for measuring its cost: the clock fault cannot work then).
+# (max heap, default 512m), FAULTLINE_ZK_FAKETIME: cache-1s (default) | no-cache (every
+# clock call re-reads the offset file) | off (no libfaketime: for measuring its cost; the
+# clock fault cannot work then).
 set -eu
 : "${FAULTLINE_NODE:?}" "${FAULTLINE_NODES:?}"
 data=/var/lib/faultline/data
@@ -42,7 +44,7 @@ CFG
 jars=/usr/share/java
 classpath="/usr/local/lib/faultline:$jars/zookeeper.jar:$jars/zookeeper-jute.jar:$jars/log4j-1.2.jar:$jars/slf4j-api.jar:$jars/slf4j-log4j12.jar"
 faketime=(LD_PRELOAD="$FAULTLINE_FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE=/run/faultline/faketime)
-case "${FAULTLINE_ZK_FAKETIME:-no-cache}" in
+case "${FAULTLINE_ZK_FAKETIME:-cache-1s}" in
   no-cache) faketime+=(FAKETIME_NO_CACHE=1) ;;
   cache-1s) faketime+=(FAKETIME_CACHE_DURATION=1) ;;
   off) faketime=() ;;

@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 import docker
 import docker.errors
 
-from harness.cluster import compose_file, probes
+from harness.cluster import compose_file, images, probes
 from harness.cluster.compose_cli import ComposeCLI, installed
 from harness.errors import BadInputError, ClusterError, PreflightError
 
@@ -115,7 +115,20 @@ class ComposeCluster:
             raise PreflightError(
                 f"image {self.image} is missing: run `faultline images build`"
             ) from None
+        self._warn_if_stale()
         return installed()
+
+    def _warn_if_stale(self) -> None:
+        spec = next((s for s in images.IMAGES.values() if s.tag == self.image), None)
+        if spec is None:
+            return
+        try:
+            state = images.image_state(self.client, spec, images.compose_dir()).state
+        except PreflightError:      # no compose/ sources here (installed package): cannot tell
+            return
+        if state == "stale":
+            log.warning("image %s was built from older compose/ files: "
+                        "run `faultline images build`", self.image)
 
     def up(self) -> None:
         cli = self.preflight()
