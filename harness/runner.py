@@ -156,6 +156,7 @@ class _Run:
 
     async def drive(self) -> None:
         loop = asyncio.get_running_loop()
+        outer_sigterm = signal.getsignal(signal.SIGTERM) if _main_thread() else None
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
         interp = Interpreter(
@@ -197,7 +198,9 @@ class _Run:
             with contextlib.suppress(Exception):
                 await admin.close(self.test)
             with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signal.SIGTERM)
+                loop.remove_signal_handler(signal.SIGTERM)  # leaves SIG_DFL behind...
+            if outer_sigterm is not None:
+                signal.signal(signal.SIGTERM, outer_sigterm)  # ...so restore ours
 
     def heal_if_needed(self) -> None:
         if self.nemesis_up:
