@@ -1,0 +1,251 @@
+"""Clock offsets and the clock nemesis, without Docker.
+
+The node-side shell scripts run for real on this machine: a fake cluster executes each
+node's ``exec`` locally with the offset file redirected into a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+
+import pytest
+
+from harness.cluster.clock import (
+    OFFSET_FILE, FileClock, check_clock_capable, clock_for, format_offset, parse_offset)
+from harness.errors import BadInputError, PreflightError
+from harness.op import INFO, INVOKE, NEMESIS, Op
+from nemeses import clock as clock_nemesis
+from nemeses.clock import BUMP, RESET, STROBE, ClockNemesis
+from nemeses.record import FaultRecord, read
+
+
+class LocalNodes:
+    """A cluster whose nodes are directories here; exec runs argv locally."""
+
+    db = "zookeeper"
+
+    def __init__(self, tmp_path, env=None, leader="n2"):
+        self.nodes = ["n1", "n2", "n3"]
+        self.dirs = {n: tmp_path / n for n in self.nodes}
+        for d in self.dirs.values():
+            d.mkdir()
+            (d / "faketime").write_text("+0\n")
+        self.env = env if env is not None else {"FAULTLINE_FAKETIME_LIB": str(tmp_path / "libfaketime.so.1")}
+        (tmp_path / "libfaketime.so.1").write_text("")
+        self._leader = leader
+        self.execs = 0
+
+    def leader(self):
+        return self._leader
+
+    def file(self, node):
+        return self.dirs[node] / "faketime"
+
+    def exec(self, node, argv, *, check=True):
+        self.execs += 1
+        here = str(self.file(node))
+        argv = [a.replace(OFFSET_FILE, here) for a in argv]
+        env = {"PATH": os.environ["PATH"], **{k: v.replace(OFFSET_FILE, here) for k, v in self.env.items()}}
+        proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return proc.returncode, proc.stdout
+
+
+def invoke(f, value=None):
+    return Op(type=INVOKE, f=f, value=value, process=NEMESIS)
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (0, "+0.000000"), (-0.0, "+0.000000"), (12.5, "+12.500000"), (-3, "-3.000000"),
+    (0.0000004, "+0.000000"), (3600.123456, "+3600.123456"),
+])
+def test_offsets_are_written_as_signed_decimal_seconds(seconds, text):
+    assert format_offset(seconds) == text
+    assert parse_offset(text + "\n") == pytest.approx(float(text))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), 1e12, -1e12, "5"])
+def test_impossible_offsets_are_refused(bad):
+    with pytest.raises(ValueError):
+        format_offset(bad)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "+1d", "1e3", "--1", "+ 1"])
+def test_unreadable_offset_files_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_offset(text)
+
+
+def test_parse_accepts_what_libfaketime_and_the_overlay_also_read():
+    assert parse_offset("+0") == 0.0
+    assert parse_offset("  -90.25 ") == -90.25
+    assert parse_offset("7.") == 7.0
+
+
+def test_file_clock_writes_reads_and_resets_each_node(tmp_path):
+    cluster = LocalNodes(tmp_path)
+    clock = FileClock(cluster)
+    clock.set_clock_offset("n2", 30.25)
+    assert cluster.file("n2").read_text() == "+30.250000\n"
+    assert not (cluster.dirs["n2"] / "faketime.tmp").exists()  # replaced by rename
+    assert clock.clock_offsets() == {"n1": 0.0, "n2": 30.25, "n3": 0.0}
+    cluster.file("n3").unlink()  # a missing file reads as 0, as both readers treat it
+    assert clock.clock_offset("n3") == 0.0
+    assert clock.reset() == {"n1": 0.0, "n2": 0.0, "n3": 0.0}
+
+
+def test_strobe_flips_the_file_and_leaves_the_base_offset(tmp_path):
+    cluster = LocalNodes(tmp_path)
+    clock = FileClock(cluster)
+    flips = clock.strobe("n1", 5.0, 65.0, period_s=0.01, duration_s=0.3)
+    assert flips >= 4 and flips % 2 == 0
+    assert cluster.file("n1").read_text() == "+5.000000\n"
+    with pytest.raises(ValueError, match="period"):
+        clock.strobe("n1", 0, 1, period_s=0.001, duration_s=1)
+
+
+def test_capability_probe_tells_libfaketime_overlay_and_plain_images_apart(tmp_path):
+    (tmp_path / "zk").mkdir()
+    zk = LocalNodes(tmp_path / "zk")
+    assert FileClock(zk).capability("n1") is None
+
+    binary = tmp_path / "etcd"
+    binary.write_bytes(b"\0ELF... FAULTLINE_CLOCK_OFFSET_FILE ...")
+    (tmp_path / "et").mkdir()
+    etcd = LocalNodes(tmp_path / "et", env={"FAULTLINE_CLOCK_OFFSET_FILE": OFFSET_FILE,
+                                            "FAULTLINE_ETCD_BIN": str(binary)})
+    assert FileClock(etcd).capability("n1") is None
+    binary.write_bytes(b"\0ELF stock etcd")
+    assert "lacks the clock overlay" in FileClock(etcd).capability("n1")
+
+    (tmp_path / "plain").mkdir()
+    plain = LocalNodes(tmp_path / "plain", env={})
+    plain.db = "etcd"
+    assert "neither libfaketime nor" in FileClock(plain).capability("n2")
+    with pytest.raises(PreflightError, match="etcd-clock.*n1: this image has neither"):
+        check_clock_capable(plain)
+
+
+def test_clusters_without_exec_have_no_file_clock():
+    assert clock_for(object()) is None
+    with pytest.raises(PreflightError, match="cannot run commands"):
+        check_clock_capable(object())
+
+
+# ---- the nemesis ------------------------------------------------------------------------
+
+@pytest.fixture
+def zk(tmp_path):
+    return LocalNodes(tmp_path)
+
+
+def test_bump_adds_to_each_target_and_reports_offsets_read_back(zk):
+    test = {"cluster": zk, "seed": 1}
+    nem = ClockNemesis()
+    nem.setup(test)
+    done = nem.invoke(test, invoke(BUMP, {"nodes": ["n1", "n3"], "delta_s": 10}))
+    assert done.type == INFO and done.error is None
+    assert done.value["deltas"] == {"n1": 10.0, "n3": 10.0}
+    assert done.value["offsets"] == {"n1": 10.0, "n2": 0.0, "n3": 10.0}
+    done = nem.invoke(test, invoke(BUMP, {"deltas": {"n1": -25.5}}))
+    assert done.value["offsets"] == {"n1": -15.5, "n2": 0.0, "n3": 10.0}
+    zk.file("n3").write_text("+99\n")  # what the node holds, not what we asked, is reported
+    done = nem.invoke(test, invoke(BUMP, {"nodes": ["n1"], "delta_s": 0.5}))
+    assert done.value["offsets"] == {"n1": -15.0, "n2": 0.0, "n3": 99.0}
+    done = nem.invoke(test, invoke(RESET))
+    assert done.value == {"offsets": {"n1": 0.0, "n2": 0.0, "n3": 0.0}}
+
+
+def test_bump_the_leader_resolves_when_the_op_runs(zk):
+    test = {"cluster": zk, "seed": 1}
+    nem = ClockNemesis()
+    nem.setup(test)
+    done = nem.invoke(test, invoke(BUMP, {"target": "leader", "delta_s": 7}))
+    assert done.value["nodes"] == ["n2"] and done.value["offsets"]["n2"] == 7.0
+    zk._leader = None
+    done = nem.invoke(test, invoke(BUMP, {"target": "leader", "delta_s": 7}))
+    assert done.error and "untouched" in done.error
+    assert done.value["offsets"]["n2"] == 7.0
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"nodes": ["n9"], "delta_s": 1}, "unknown nodes"),
+    ({"deltas": {"n9": 1}}, "unknown nodes"),
+    ({"target": "one"}, "delta_s"),
+    ({"nodes": ["n1"], "delta_s": float("nan")}, "number"),
+])
+def test_malformed_clock_ops_touch_nothing_and_say_why(zk, value, message):
+    test = {"cluster": zk, "seed": 1}
+    nem = ClockNemesis()
+    nem.setup(test)
+    done = nem.invoke(test, invoke(BUMP, value))
+    assert message in done.error
+    assert set(done.value["offsets"].values()) == {0.0}
+
+
+def test_strobe_reports_both_offsets_and_flip_counts(zk):
+    test = {"cluster": zk, "seed": 1}
+    nem = ClockNemesis()
+    nem.setup(test)
+    nem.invoke(test, invoke(BUMP, {"nodes": ["n2"], "delta_s": 3}))
+    done = nem.invoke(test, invoke(STROBE, {"nodes": ["n2"], "delta_s": 60, "period_s": 0.01,
+                                            "duration_s": 0.2}))
+    assert done.value["between"] == {"n2": [3.0, 63.0]}
+    assert done.value["flips"]["n2"] >= 2
+    assert done.value["offsets"]["n2"] == 3.0
+
+
+def test_record_names_skewed_clocks_until_they_are_reset(zk, tmp_path):
+    record = FaultRecord()
+    test = {"cluster": zk, "seed": 1, "run_dir": str(tmp_path)}
+    record.open(zk, tmp_path)
+    nem = ClockNemesis(record=record)
+    nem.setup(test)
+    nem.invoke(test, invoke(BUMP, {"nodes": ["n1"], "delta_s": 4}))
+    assert read(tmp_path)["active"]["clock"] == {"offsets": {"n1": 4.0, "n2": 0.0, "n3": 0.0}}
+    nem.teardown(test)
+    assert "clock" not in read(tmp_path)["active"]
+    assert FileClock(zk).clock_offsets() == {"n1": 0.0, "n2": 0.0, "n3": 0.0}
+
+
+def test_teardown_without_setup_still_resets_and_heal_does_too(zk):
+    FileClock(zk).set_clock_offset("n3", -8)
+    ClockNemesis().teardown({"cluster": zk})
+    assert FileClock(zk).clock_offset("n3") == 0.0
+    FileClock(zk).set_clock_offset("n1", 2)
+    assert clock_nemesis.heal(zk) == {"n1": 0.0, "n2": 0.0, "n3": 0.0}
+
+
+def test_preflight_refuses_a_cluster_that_cannot_skew(tmp_path):
+    plain = LocalNodes(tmp_path, env={})
+    with pytest.raises(PreflightError):
+        ClockNemesis().setup({"cluster": plain})
+
+
+# ---- the package part -------------------------------------------------------------------
+
+def test_build_draws_bumps_and_strobes_within_bounds():
+    nem, ops = clock_nemesis.build({"clock_max_s": 5, "targets": "one,leader"}, FaultRecord())
+    assert nem.fs() == {BUMP, STROBE, RESET}
+    assert ops.stop == {"f": RESET, "value": None}
+    rng = random.Random(3)
+    starts = [ops.start(rng) for _ in range(200)]
+    assert {s["f"] for s in starts} == {BUMP, STROBE}
+    assert all(abs(s["value"]["delta_s"]) <= 5 for s in starts)
+    assert {s["value"]["target"] for s in starts} == {"one", "leader"}
+    assert all(s["value"]["period_s"] == 0.05 for s in starts if s["f"] == STROBE)
+    _, only_bumps = clock_nemesis.build({"clock_modes": "bump"}, FaultRecord())
+    assert {only_bumps.start(rng)["f"] for _ in range(20)} == {BUMP}
+
+
+@pytest.mark.parametrize("opts, message", [
+    ({"clock_modes": "warp"}, "clock_modes"),
+    ({"clock_max_s": -1}, "clock_max_s"),
+    ({"clock_max_s": 1e12}, "clock_max_s"),
+    ({"strobe_period_s": 0.001}, "strobe_period_s"),
+    ({"targets": "everyone"}, "targets"),
+])
+def test_build_rejects_bad_options_with_one_line(opts, message):
+    with pytest.raises(BadInputError, match=message):
+        clock_nemesis.build(opts, FaultRecord())
