@@ -29,6 +29,7 @@ from typing import Any, Callable, Mapping
 
 from kazoo import exceptions as kx
 from kazoo.client import KazooClient
+from kazoo.handlers.threading import AsyncResult, SequentialThreadingHandler
 from kazoo.retry import KazooRetry
 
 from checkers.models import CAS_MISMATCH
@@ -75,6 +76,23 @@ def classify_zk_error(f: str, error: BaseException) -> tuple[str, str]:
     if isinstance(error, (TimeoutError, asyncio.TimeoutError)):
         return unknown_outcome_type(f), "timeout"
     return unknown_outcome_type(f), f"{name}: {error}" if str(error) else name
+
+
+class _InlineCallbackResult(AsyncResult):
+    """Runs ``rawlink`` callbacks in the thread that settles the result (kazoo's
+    connection thread) instead of queueing them for kazoo's completion thread. Our callback
+    only hands the result to the event loop, so this saves one thread hop per request;
+    kazoo's own rawlink callbacks (ensure_path's chain of creates) only queue further
+    requests, which does not block either."""
+
+    def _do_callbacks(self) -> None:
+        for callback in self._callbacks:
+            callback(self)
+
+
+class _InlineCallbackHandler(SequentialThreadingHandler):
+    def async_result(self) -> AsyncResult:
+        return _InlineCallbackResult(self)
 
 
 def _in_daemon_thread(fn: Callable[..., Any], *args: Any) -> asyncio.Future:
@@ -126,7 +144,8 @@ class ZooKeeperClient:
         # process should resume as soon as the node serves again.
         retry = KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=1.0)
         self._zk = KazooClient(hosts=f"{host}:{port}", timeout=SESSION_TIMEOUT_S,
-                               connection_retry=retry, randomize_hosts=False)
+                               connection_retry=retry, randomize_hosts=False,
+                               handler=_InlineCallbackHandler())
         try:
             await _in_daemon_thread(self._zk.start, CONNECT_TIMEOUT_S)
         except BaseException:
