@@ -148,8 +148,11 @@ class ComposeCluster:
 
     def _compose_up(self, cli: ComposeCLI) -> None:
         argv = cli.command(self.name, self.compose_path, "up", "-d", "--no-build")
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=120)
+        try:
+            proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            raise ClusterError(f"{' '.join(argv[:2])} up hung for 120 s ({self.name})") from None
         if proc.returncode != 0:
             tail = " | ".join(proc.stdout.strip().splitlines()[-3:])
             raise ClusterError(f"{' '.join(argv[:2])} up failed for {self.name}: {tail}")

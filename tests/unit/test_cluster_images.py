@@ -50,3 +50,31 @@ def test_extract_flat_keeps_regular_files_only(tmp_path: Path):
     _extract_flat(buf.getvalue(), str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["evil", "server.log"]
     assert (tmp_path / "server.log").read_bytes() == b"log"
+
+
+class FakeImages:
+    def __init__(self, present):
+        self.present = present
+
+    def get(self, tag):
+        import docker.errors
+        if tag not in self.present:
+            raise docker.errors.ImageNotFound(tag)
+        return object()
+
+
+class FakeClient:
+    def __init__(self, *present):
+        self.images = FakeImages(set(present))
+
+
+def test_missing_base_without_debootstrap_says_how_to_install_it(monkeypatch, tmp_path):
+    from harness.errors import PreflightError
+    monkeypatch.setattr(images.shutil, "which", lambda name: None)
+    with pytest.raises(PreflightError, match="apt-get install debootstrap"):
+        images.ensure_base(FakeClient(), tmp_path, print)
+
+
+def test_present_base_is_not_rebuilt(monkeypatch, tmp_path):
+    monkeypatch.setattr(images, "_run_streaming", lambda *a: pytest.fail("must not build"))
+    assert images.ensure_base(FakeClient(images.BASE_IMAGE), tmp_path, print) is None
