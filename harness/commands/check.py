@@ -125,12 +125,24 @@ def _check_one(path: str, args: argparse.Namespace) -> tuple[dict[str, Any], int
         record.update(valid=None, error=f"internal error: {type(e).__name__}: {e}")
         return record, EXIT_INTERNAL
     record.update(result.to_dict())
-    if imported.lines and isinstance(record.get("counterexample"), dict):
-        _add_source_lines(record["counterexample"], imported.lines)
+    if imported.lines:
+        for cx in _counterexamples(record):
+            _add_source_lines(cx, imported.lines)
     record.setdefault("time_s", None)
     if result.valid is True:
         return record, EXIT_VALID
     return record, EXIT_INVALID if result.valid is False else EXIT_UNKNOWN
+
+
+def _counterexamples(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every counterexample in a record: the first illegal key's, and with --full each
+    illegal key's (the same dict may appear twice; it is returned once)."""
+    found = [record.get("counterexample")]
+    keys = record.get("keys")
+    if isinstance(keys, dict):
+        found += [k.get("counterexample") for k in keys.values() if isinstance(k, dict)]
+    unique = {id(cx): cx for cx in found if isinstance(cx, dict)}
+    return list(unique.values())
 
 
 def _add_source_lines(cx: dict[str, Any], lines: tuple[int | None, ...]) -> None:
@@ -160,6 +172,11 @@ def _emit(record: dict[str, Any], as_json: bool) -> None:
     if record.get("valid") is False and record.get("counterexample"):
         for line in _counterexample_lines(record["counterexample"]):
             print("    " + line)
+        illegal = [k for k, r in (record.get("keys") or {}).items()
+                   if isinstance(r, dict) and r.get("valid") is False]
+        if len(illegal) > 1:
+            print(f"    {len(illegal)} keys are not linearizable: {', '.join(illegal)}"
+                  " (--json has every counterexample)")
 
 
 def _summary(record: dict[str, Any]) -> str:

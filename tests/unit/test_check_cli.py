@@ -70,6 +70,24 @@ def test_json_has_one_record_per_file(capsys, files):
     assert op["f"] == "read" and op["lines"] == [1, 2]  # where the read is in bad.edn
 
 
+# Two keys, each read a value never written to it.
+TWO_BAD_KEYS = "".join(
+    f'{{:process {p}, :type :{t}, :f :get, :key "{k}", :value {v}}}\n'
+    for p, k in ((0, "a"), (1, "b")) for t, v in (("invoke", "nil"), ("ok", '"zz"'))
+)
+
+
+def test_full_reports_every_illegal_key(capsys, files):
+    path = files("kv.txt", TWO_BAD_KEYS)
+    code, out, _ = check(capsys, path)
+    assert code == EXIT_INVALID and "keys are not linearizable" not in out
+    code, out, _ = check(capsys, "--full", path)
+    assert code == EXIT_INVALID and "2 keys are not linearizable: a, b" in out
+    code, out, _ = check(capsys, "--full", "--json", path)
+    keys = json_records(out)[0]["keys"]
+    assert [keys[k]["counterexample"]["op"]["lines"] for k in ("a", "b")] == [[1, 2], [3, 4]]
+
+
 def test_model_and_initial_override_what_the_source_implies(capsys, files):
     path = files("bad.edn", INVALID_KNOSSOS)
     # Starting at 7, the read of 7 before the write is fine.
