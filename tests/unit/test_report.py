@@ -1,0 +1,55 @@
+"""The first report: verdict, op counts, counterexample text; self-contained and escaped."""
+
+from checkers.report import counterexample_text, op_counts, render_report
+from harness.history import History
+from harness.op import FAIL, INFO, INVOKE, NEMESIS, OK, Op
+
+
+def history():
+    return History([
+        Op(INVOKE, "write", 1, 0, 0, key=0), Op(OK, "write", 1, 0, 1_000_000_000, key=0),
+        Op(INVOKE, "read", None, 1, 1, key=0), Op(OK, "read", 2, 1, 2, key=0),
+        Op(INVOKE, "cas", [1, 2], 2, 3, key=0), Op(FAIL, "cas", [1, 2], 2, 4, key=0),
+        Op(INVOKE, "write", 3, 3, 5, key=0), Op(INFO, "write", 3, 3, 6, key=0, error="timeout"),
+        Op(INVOKE, "start-partition", "halves", NEMESIS, 7),
+        Op(INFO, "start-partition", {"grudge": {"n1": ["n2"]}}, NEMESIS, 8),
+        Op(INVOKE, "read", None, 4, 2_000_000_000, key=1),
+    ])
+
+
+def test_op_counts_by_f_and_outcome():
+    c = op_counts(history())
+    assert c["by_f"]["write"] == {"ok": 1, "fail": 0, "info": 1, "pending": 0}
+    assert c["by_f"]["read"] == {"ok": 1, "fail": 0, "info": 0, "pending": 1}
+    assert c["total"] == {"ok": 2, "fail": 1, "info": 1, "pending": 1}
+    assert c["nemesis"] == 1 and c["duration_s"] == 2.0
+
+
+CX = {"key": 0,
+      "op": {"index": 2, "completed": 3, "process": 1, "description": "read 2"},
+      "prefix": [{"index": 0, "completed": 1, "process": 0, "description": "write 1"}],
+      "state": 1,
+      "concurrent": [{"index": 6, "completed": None, "process": 3, "description": "write 3"}]}
+
+
+def test_counterexample_text_names_the_op_the_prefix_and_the_pending_ops():
+    text = counterexample_text(CX)
+    assert "cannot be linearized:  #2..#3  process 1: read 2" in text
+    assert "#0..#1  process 0: write 1" in text and "ending in state 1" in text
+    assert "#6 (outcome unknown)  process 3: write 3" in text
+
+
+def test_report_page_shows_verdict_counts_faults_and_escapes():
+    results = {"valid": False,
+               "workload": {"valid": False, "counterexample": CX, "time_s": 0.1},
+               "stats": {"valid": True}}
+    page = render_report({"name": "etcd-<b>", "seed": 7}, history(), results)
+    assert "INVALID" in page and "etcd-&lt;b&gt;" in page and "<b>" not in page.split("<body>")[0]
+    assert "cannot be linearized" in page and "start-partition" in page
+    assert "http" not in page.replace("http-equiv", "")  # nothing loaded from elsewhere
+    assert "<script" not in page
+
+
+def test_unknown_verdict_with_error():
+    page = render_report({}, History(), {"valid": "unknown", "error": "interrupted"})
+    assert "UNKNOWN" in page and "interrupted" in page
