@@ -29,8 +29,8 @@ from nemeses.schedule import FaultOps
 FAULTS = ("partition", "kill", "pause", "clock", "packet")
 
 HEAL_ORDER = ("pause", "kill", "partition", "packet", "clock")
-"""Teardown order: frozen and dead servers first, so the network and clock heals that
-follow reach running nodes."""
+"""Order of the final generator's stops and of teardown: frozen and dead servers first,
+so the network and clock heals that follow reach running nodes."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,8 @@ def package(names: Sequence[str], opts: Mapping[str, Any] | None = None) -> Pack
     return Package(
         nemesis=ComposedNemesis({name: p.nemesis for name, p in parts.items()}, record),
         generator=schedule.alternate(ops, opts.get("interval", 10)),
-        final_generator=schedule.final(ops, opts.get("recovery", 10)),
+        final_generator=schedule.final([parts[n].ops for n in HEAL_ORDER if n in parts],
+                                       opts.get("recovery", 10)),
         perf={name: {"start": frozenset(p.nemesis.fs() - {p.ops.stop["f"]}),
                      "stop": frozenset({p.ops.stop["f"]})} for name, p in parts.items()},
     )
