@@ -1,7 +1,7 @@
 """The docker compose backend: a real ZooKeeper or etcd cluster, one container per node.
 
 ``ComposeCluster`` implements :class:`~harness.cluster.protocol.Cluster` plus
-:class:`Killable` and :class:`Pausable`. The compose CLI (v1 or v2, detected) brings the
+:class:`Killable`, :class:`Pausable` and :class:`Partitionable`. The compose CLI (v1 or v2, detected) brings the
 cluster up from a generated compose file; container-level work (exec, inspect, logs,
 removal) goes through the Docker SDK. Inside every container a supervisor (PID 1) runs the
 server, so ``kill``/``pause`` hit the server process only and the container, its network
@@ -28,6 +28,8 @@ import docker.errors
 
 from harness.cluster import compose_file, images, probes
 from harness.cluster.compose_cli import ComposeCLI, installed
+from harness.cluster.partition import IptablesPartitioner
+from harness.cluster.protocol import Grudge
 from harness.errors import BadInputError, ClusterError, PreflightError
 
 log = logging.getLogger(__name__)
@@ -297,6 +299,16 @@ class ComposeCluster:
     def resume(self, node: str) -> None:
         """SIGCONT the server process."""
         self.exec(node, ["faultline-ctl", "resume"])
+
+    # ---- capability: Partitionable (iptables inside the nodes, see cluster/partition.py) --
+
+    def partition(self, grudge: Grudge) -> None:
+        """Each node drops packets from the peers ``grudge`` names; harness traffic passes."""
+        IptablesPartitioner(self).partition(grudge)
+
+    def heal(self) -> None:
+        """Remove exactly the partition rules (our iptables chain) from every node."""
+        IptablesPartitioner(self).heal()
 
     def server_state(self, node: str) -> str:
         """``running`` | ``paused`` | ``stopped``, as the node's supervisor sees it."""
