@@ -9,7 +9,8 @@ Semantics are Porcupine's (the ones the corpus' expected verdicts rest on), mapp
 - ``:ok``: happened with this result (``:ok :read nil``: the key was absent, value None).
 - ``:fail :cas [a b]``: the CAS *completed* and its compare did not match. That is an
   observation, so it becomes a ``fail`` completion with ``error="cas-mismatch"``
-  (:data:`checkers.models.CAS_MISMATCH`), which the cas-register model treats as "the register was not a".
+  (:data:`checkers.models.CAS_MISMATCH`), which the cas-register model treats as
+  "the register was not a".
 - ``:fail :read ...`` (``:timed-out``): nothing is known -> ``info``.
 - any other ``:fail``: did not happen -> ``fail`` (Jepsen's meaning).
 - ``:info``: unknown outcome, open until the end -> ``info``, with the keyword as ``error``.

@@ -9,8 +9,9 @@ Semantics (Knossos'), mapped onto ours:
 - ``:fail``: did not happen and observed nothing -> ``fail``.
 - ``:info`` or no completion: unknown, open until the end -> ``info``.
 - ``:ok :read nil``: the read returned nothing, which constrains nothing -> ``info``.
-- A read invocation's value is dropped, and so is an ``info`` completion's (Knossos files sometimes carry the later result
-  there); a completion carries the result. Micro-op keys (``:x``) become strings (``"x"``).
+- A read invocation's value is dropped (Knossos files sometimes carry the later result
+  there), and so is an ``info`` completion's (a repeat of the invocation's); a completion
+  carries the result. Micro-op keys (``:x``) become strings (``"x"``).
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ INVALID_KNOSSOS = """[{:process 0, :type :invoke, :f :read, :value nil}
  {:process 1, :type :invoke, :f :write, :value 7}
  {:process 1, :type :ok, :f :write, :value 7}]
 """
-ELLE = "{:type :invoke :process 1 :value [[:append 3 1]]}\n{:type :ok :process 1 :value [[:append 3 1]]}\n"
+ELLE = ("{:type :invoke :process 1 :value [[:append 3 1]]}\n"
+        "{:type :ok :process 1 :value [[:append 3 1]]}\n")
 
 
 @pytest.fixture

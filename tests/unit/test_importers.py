@@ -353,7 +353,8 @@ def _edn(value) -> str:
 _scalars = (st.none() | st.booleans() | st.integers() | st.text(max_size=8)
             | st.floats(allow_nan=False, allow_infinity=False)
             | st.from_regex(r"[a-z][a-z0-9\-?!]{0,6}", fullmatch=True).map(Keyword))
-_keys = st.integers() | st.text(max_size=4) | st.from_regex(r"[a-z]{1,4}", fullmatch=True).map(Keyword)
+_keys = (st.integers() | st.text(max_size=4)
+         | st.from_regex(r"[a-z]{1,4}", fullmatch=True).map(Keyword))
 _edn_values = st.recursive(
     _scalars,
     lambda inner: (st.lists(inner, max_size=4)
@@ -363,7 +364,7 @@ _edn_values = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_edn_values)
 def test_edn_reads_back_what_was_written(value):
     assert loads(_edn(value)) == [value]
