@@ -125,6 +125,9 @@ def _settle_exception(fut: asyncio.Future, error: BaseException) -> None:
 class ZooKeeperClient:
     """One logical process' ZooKeeper session on one node. See the module doc."""
 
+    kazoo_class: Callable[..., KazooClient] = KazooClient
+    """What ``open`` instantiates (unit tests substitute a scripted fake)."""
+
     def __init__(self, *, read_mode: str, prefix: str, timeout_s: float):
         if read_mode not in READ_MODES:
             raise ValueError(f"zookeeper read mode must be one of {READ_MODES}, got {read_mode!r}")
@@ -143,9 +146,9 @@ class ZooKeeperClient:
         # Reconnect quickly and forever to this one server: after a crash or pause the
         # process should resume as soon as the node serves again.
         retry = KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=1.0)
-        self._zk = KazooClient(hosts=f"{host}:{port}", timeout=SESSION_TIMEOUT_S,
-                               connection_retry=retry, randomize_hosts=False,
-                               handler=_InlineCallbackHandler())
+        self._zk = self.kazoo_class(hosts=f"{host}:{port}", timeout=SESSION_TIMEOUT_S,
+                                    connection_retry=retry, randomize_hosts=False,
+                                    handler=_InlineCallbackHandler())
         try:
             await _in_daemon_thread(self._zk.start, CONNECT_TIMEOUT_S)
         except BaseException:
