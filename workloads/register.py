@@ -22,13 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from checkers.independent import PerKey
 from checkers.linearizable import check_linearizable
 from checkers.models import get_model
 from checkers.result import Result
 from harness.generator.basic import concat, once
 from harness.generator.context import Context
 from harness.generator.protocol import PENDING, OpResult, fill_op
-from harness.history import History, Pair
+from harness.history import History
 from harness.op import NEMESIS, Op
 
 THREADS_PER_KEY = 5
@@ -102,24 +103,6 @@ def final_generator(test: Mapping[str, Any], history: History) -> Any:
     return concat(*(once({"f": "read", "value": None, "key": k}) for k in keys))
 
 
-class PerKeyRegister:
-    """The cas-register model checked one key at a time (P-compositionality)."""
-
-    def __init__(self) -> None:
-        self._model = get_model("cas-register", initial=None)
-        self.name = "cas-register per key"
-
-    def __getattr__(self, name: str) -> Any:  # init, step, describe, read_only, ...
-        return getattr(self._model, name)
-
-    def partition(self, history: History) -> dict[Any, list[Pair]]:
-        groups: dict[Any, list[Pair]] = {}
-        for pair in history.pairs():
-            if pair.invoke.process != NEMESIS:
-                groups.setdefault(pair.invoke.key, []).append(pair)
-        return groups
-
-
 class RegisterChecker:
     """Linearizability per key. ``test["check_time_limit"]`` bounds the search (seconds)."""
 
@@ -127,7 +110,8 @@ class RegisterChecker:
               opts: Mapping[str, Any]) -> Result:
         limit = float(opts.get("time_limit") or test.get("check_time_limit")
                       or DEFAULT_CHECK_TIME_LIMIT_S)
-        return check_linearizable(history, PerKeyRegister(), time_limit=limit)
+        model = PerKey(get_model("cas-register", initial=None))
+        return check_linearizable(history, model, time_limit=limit)
 
 
 def checker(test: Mapping[str, Any]) -> RegisterChecker:
