@@ -22,6 +22,7 @@ from typing import Any, Mapping
 from harness.history import History
 
 from checkers.counterexample import counterexample
+from checkers.independent import per_key_if_keyed
 from checkers.prepare import entries_for, partition
 from checkers.result import UNKNOWN, Result, merge_validity
 from checkers import engine
@@ -29,20 +30,23 @@ from checkers.wgl import ILLEGAL, OK, RUNNING
 
 FIRST_SLICE = 1_000  # configurations per key per round; doubles each round
 MAX_SLICE = 64_000
+_OPTIONS = ("time_limit", "memory_limit_mb", "full", "native", "prune")
 
 
 def check_linearizable(history: History, model: Any, *, time_limit: float | None = None,
                        memory_limit_mb: int | None = None, full: bool = False,
-                       native: bool | None = None) -> Result:
+                       native: bool | None = None, prune: bool = True) -> Result:
     """Decide whether ``history`` is linearizable with respect to ``model``.
 
     ``native``: use the compiled search core (None: when it is built and knows the model,
-    False: always pure Python, True: require it).
+    False: always pure Python, True: require it). ``prune=False`` turns off the write-order
+    constraints of :mod:`checkers.order` (for measuring their gain).
     """
     started = time.perf_counter()
+    model = per_key_if_keyed(model, history)  # a one-object model on keyed ops: per key
     groups = partition(model, history)
     searches = {
-        key: engine.new_search(model, entries_for(model, pairs), native=native)
+        key: engine.new_search(model, entries_for(model, pairs, prune=prune), native=native)
         for key, pairs in groups.items()
     }
     status = {key: RUNNING for key in searches}
@@ -116,5 +120,5 @@ class Linearizable:
     def check(self, test: Mapping[str, Any], history: History,
               opts: Mapping[str, Any]) -> Result:
         merged = {**self.opts, **{k: v for k, v in (opts or {}).items()
-                                  if k in ("time_limit", "memory_limit_mb", "full", "native")}}
+                                  if k in _OPTIONS}}
         return check_linearizable(history, self.model, **merged)

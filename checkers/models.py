@@ -9,7 +9,7 @@ Optional members the search uses when present:
 - ``read_only(op) -> bool``: the op never changes the state; with an unknown outcome
   (``info``) it constrains nothing and is dropped before the search.
 - ``describe(op) -> str``: a short human form of an op, for counterexamples.
-- ``register_view(op)``: see :mod:`checkers.order` (write-order pruning for registers).
+- ``order_views(ops)``: see :mod:`checkers.order` (write-order pruning, unique values).
 
 The op given to ``step`` is the *outcome* of an operation: for an ``ok`` completion the
 completion op (a read carries the value read), for an unknown outcome the invocation with
@@ -25,6 +25,8 @@ from typing import Any, Hashable, Iterable, Protocol
 from harness.errors import BadInputError
 from harness.history import History, Pair
 from harness.op import FAIL, Op
+
+from checkers.kv_versions import kv_order_views
 
 #: ``error`` of a ``fail`` cas completion meaning: the cas completed and its compare did not
 #: match (the register was not ``expected`` at its linearization point). Not a no-op.
@@ -105,8 +107,11 @@ class RegisterModel:
     def read_only(self, op: Op) -> bool:
         return op.f in READ_FS or is_cas_mismatch(op)
 
-    def register_view(self, op: Op) -> tuple[str, Any, Any] | None:
-        """(kind, observed, written) for write-order pruning, see :mod:`checkers.order`."""
+    def order_views(self, ops: list[Op]) -> tuple[list, Any]:
+        """Write-order views of ``ops`` (see :mod:`checkers.order`): versions are values."""
+        return [self._view(op) for op in ops], self.initial
+
+    def _view(self, op: Op) -> tuple[str, Any, Any] | None:
         if op.f in READ_FS:
             v = _freeze(op.value)
             if v is None and not self._none_is_value:
@@ -161,6 +166,10 @@ class KVModel:
 
     def read_only(self, op: Op) -> bool:
         return op.f in READ_FS
+
+    def order_views(self, ops: list[Op]) -> tuple[list, Any] | None:
+        """Write-order views when put/append values are unique (:mod:`checkers.kv_versions`)."""
+        return kv_order_views(ops, self.initial)
 
     def partition(self, history: History) -> dict[Any, list[Pair]]:
         return _partition_by_key(history)

@@ -35,8 +35,9 @@ def _outcome_op(pair: Pair) -> Op | None:
     return None
 
 
-def entries_for(model: Any, pairs: Iterable[Pair]) -> list[Entry]:
-    """The search entries of one sub-history, sorted by invocation, with order hints."""
+def entries_for(model: Any, pairs: Iterable[Pair], *, prune: bool = True) -> list[Entry]:
+    """The search entries of one sub-history, sorted by invocation, with order hints
+    (``prune``: add the write-order constraints of :mod:`checkers.order`)."""
     read_only = getattr(model, "read_only", None)
     entries: list[Entry] = []
     for pair in pairs:
@@ -53,7 +54,7 @@ def entries_for(model: Any, pairs: Iterable[Pair]) -> list[Entry]:
         entries.append(Entry(op=op, call=pair.invoke.index, ret=ret, required=known,
                              read_only=ro))
     entries.sort(key=lambda e: e.call)
-    if hasattr(model, "register_view"):
+    if prune and hasattr(model, "order_views"):
         register_order(model, entries)
     return entries
 

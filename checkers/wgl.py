@@ -56,6 +56,7 @@ class Search:
         self.model = model
         self.entries = entries
         self.n = len(entries)
+        self.all_mask = (1 << self.n) - 1
         self.required_mask = sum(1 << i for i, e in enumerate(entries) if e.required)
         self.required_count = sum(1 for e in entries if e.required)
         self.cache: set[tuple[int, Hashable]] = set()
@@ -71,12 +72,13 @@ class Search:
         entries, step = self.entries, self.model.step
         while True:
             succ: list[tuple[int, Hashable]] = []
-            first = (~lin & (lin + 1)).bit_length() - 1
             horizon = INFINITY
             forced = -1
-            for i in range(first, self.n):
-                if lin >> i & 1:
-                    continue
+            pending = self.all_mask & ~lin
+            while pending:  # pending entries in invocation order, skipping linearized runs
+                low = pending & -pending
+                pending ^= low
+                i = low.bit_length() - 1
                 e = entries[i]
                 if e.call > horizon:
                     break
@@ -147,19 +149,23 @@ class Search:
         return len(self.cache) * (120 + self.n // 8)
 
     def stuck(self) -> dict[str, Any]:
-        """For an illegal sub-history: the deepest configuration reached and what blocks it.
-
-        ``blocked``: the pending op that completes first (nothing invoked after its
-        completion may precede it, and it cannot be linearized); ``concurrent``: the
-        pending ops that could have been linearized there.
-        """
         _, path, state, lin = self.best
-        pending = [i for i in range(self.n) if not lin >> i & 1]
-        blocked = min(
-            (i for i in pending if self.entries[i].required),
-            key=lambda i: self.entries[i].ret,
-            default=None,
-        )
-        horizon = self.entries[blocked].ret if blocked is not None else INFINITY
-        concurrent = [i for i in pending if i != blocked and self.entries[i].call < horizon]
-        return {"path": path, "state": state, "blocked": blocked, "concurrent": concurrent}
+        return stuck(self.entries, path, state, lin)
+
+
+def stuck(entries: list[Entry], path: list[int], state: Hashable, lin: int) -> dict[str, Any]:
+    """For an illegal sub-history: the deepest configuration reached and what blocks it.
+
+    ``blocked``: the pending op that completes first (nothing invoked after its completion
+    may precede it, and it cannot be linearized); ``concurrent``: the pending ops that
+    could have been linearized there.
+    """
+    pending = [i for i in range(len(entries)) if not lin >> i & 1]
+    blocked = min(
+        (i for i in pending if entries[i].required),
+        key=lambda i: entries[i].ret,
+        default=None,
+    )
+    horizon = entries[blocked].ret if blocked is not None else INFINITY
+    concurrent = [i for i in pending if i != blocked and entries[i].call < horizon]
+    return {"path": path, "state": state, "blocked": blocked, "concurrent": concurrent}

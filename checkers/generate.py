@@ -1,0 +1,75 @@
+"""Seeded synthetic histories of a linearizable cas-register per key, for benchmarks/tests.
+
+Each process runs ops one after another; each op takes effect at a random instant between
+its invocation and its completion, and the results are computed by applying the ops in
+the order of those instants, so the history is linearizable by construction. Written
+values are unique (a counter), as faultline's workloads make them. A fraction ``unknown``
+of the ops end ``info`` (half of them took effect, half did not); the process then
+continues under a new process id, as our interpreter does.
+"""
+
+from __future__ import annotations
+
+import random
+
+from harness.history import History
+from harness.op import FAIL, INFO, INVOKE, OK, Op
+
+from checkers.models import CAS_MISMATCH
+
+
+def register_history(*, ops: int = 10_000, keys: int = 10, processes: int = 20,
+                     unknown: float = 0.05, seed: int = 0) -> History:
+    """``ops`` operations (read/write/cas) over ``keys`` keys by ``processes`` processes."""
+    rng = random.Random(seed)
+    planned = []  # (effect time, invoke time, complete time, process slot, key, f)
+    clock = [0.0] * processes
+    for i in range(ops):
+        slot = i % processes
+        invoke = clock[slot] + rng.uniform(0.0, 1.0)
+        effect = invoke + rng.uniform(0.0, 2.0)
+        complete = effect + rng.uniform(0.0, 2.0)
+        clock[slot] = complete
+        f = rng.choices(("read", "write", "cas"), weights=(5, 3, 2))[0]
+        planned.append((effect, invoke, complete, slot, rng.randrange(keys), f))
+
+    state: dict[int, int | None] = {}
+    written: dict[int, list[int]] = {}
+    counter = 0
+    events = []
+    generation = [0] * processes
+    for effect, invoke, complete, slot, key, f in sorted(planned):
+        process = slot + processes * generation[slot]
+        current = state.get(key)
+        lost = rng.random() < unknown
+        applied = not lost or rng.random() < 0.5
+        if f == "read":
+            invoke_value, outcome, value, error = None, OK, current, None
+        elif f == "write":
+            counter += 1
+            invoke_value = value = counter
+            outcome, error = OK, None
+            if applied:
+                state[key] = counter
+                written.setdefault(key, []).append(counter)
+        else:
+            counter += 1
+            seen = written.get(key, [])
+            expected = current if rng.random() < 0.7 or not seen else rng.choice(seen)
+            invoke_value = value = [expected, counter]
+            if expected == current:
+                outcome, error = OK, None
+                if applied:
+                    state[key] = counter
+                    written.setdefault(key, []).append(counter)
+            else:
+                outcome, error = FAIL, CAS_MISMATCH
+        if lost:
+            if f == "read":
+                continue  # an unknown read says nothing; drop it altogether
+            outcome, value, error = INFO, invoke_value, "timeout"
+            generation[slot] += 1
+        events.append((invoke, 0, Op(INVOKE, f, invoke_value, process, key=key)))
+        events.append((complete, 1, Op(outcome, f, value, process, key=key, error=error)))
+    events.sort(key=lambda e: (e[0], e[1]))
+    return History(op for _, _, op in events)

@@ -1,0 +1,283 @@
+"""The linearizability search: properties on small random histories, a brute-force
+permutation checker to compare with, both engines, budgets, counterexamples, keys."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checkers import native
+from checkers.linearizable import Linearizable, check_linearizable
+from checkers.models import CAS_MISMATCH, get_model
+from checkers.prepare import entries_for, partition
+from harness.history import History
+from harness.op import FAIL, INFO, INVOKE, OK, Op
+
+ENGINES = [False] + ([True] if native.AVAILABLE else [])
+
+
+# -- building histories --------------------------------------------------------------
+def build(ops, order):
+    """ops: (f, invoke value, outcome type, completion value, error); each op has its own
+    process. ``order`` is a permutation of 2*len(ops) event slots: op i occupies slots 2i
+    and 2i+1, invoking at the earlier one and completing at the later one."""
+    pos = {slot: rank for rank, slot in enumerate(order)}
+    events = []
+    for i, (f, inv_value, outcome, value, error) in enumerate(ops):
+        a, b = sorted((pos[2 * i], pos[2 * i + 1]))
+        events.append((a, Op(type=INVOKE, f=f, value=inv_value, process=i)))
+        if outcome is not None:  # None: never completed
+            events.append((b, Op(type=outcome, f=f, value=value, process=i, error=error)))
+    return History(op for _, op in sorted(events, key=lambda e: e[0]))
+
+
+def brute_force(history, model):
+    """Every order of every admissible subset of ops, straight from the definition."""
+    for key, pairs in partition(model, history).items():
+        entries = entries_for(model, pairs)
+        required = [e for e in entries if e.required]
+        optional = [e for e in entries if not e.required]
+        found = False
+        for r in range(len(optional) + 1):
+            for extra in itertools.combinations(optional, r):
+                for perm in itertools.permutations(required + list(extra)):
+                    if _legal(perm, model):
+                        found = True
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if not found:
+            return False
+    return True
+
+
+def _legal(perm, model):
+    for a, b in itertools.combinations(range(len(perm)), 2):
+        if perm[b].ret < perm[a].call:  # b completed before a was invoked
+            return False
+    state = model.init()
+    for e in perm:
+        ok, state = model.step(state, e.op)
+        if not ok:
+            return False
+    return True
+
+
+VALUES = st.sampled_from([None, 0, 1, 2])
+
+
+@st.composite
+def register_ops(draw, max_ops=6):
+    n = draw(st.integers(1, max_ops))
+    ops = []
+    for _ in range(n):
+        f = draw(st.sampled_from(["read", "write", "cas"]))
+        outcome = draw(st.sampled_from([OK, OK, OK, INFO, FAIL, None]))
+        if f == "read":
+            ops.append((f, None, outcome, draw(VALUES), None))
+        elif f == "write":
+            v = draw(VALUES)
+            ops.append((f, v, outcome, v, None))
+        else:
+            cas = [draw(VALUES), draw(VALUES)]
+            error = CAS_MISMATCH if outcome == FAIL and draw(st.booleans()) else None
+            ops.append((f, cas, outcome, cas, error))
+    order = draw(st.permutations(range(2 * n)))
+    return ops, order
+
+
+@st.composite
+def unique_register_ops(draw, max_ops=7):
+    """Writes of distinct values (the write-order pruning applies), reads of any."""
+    n = draw(st.integers(1, max_ops))
+    ops = []
+    for i in range(n):
+        f = draw(st.sampled_from(["read", "write", "cas"]))
+        outcome = draw(st.sampled_from([OK, OK, OK, INFO, None]))
+        if f == "read":
+            ops.append((f, None, outcome, draw(st.sampled_from([None] + list(range(10, 10 + n)))),
+                        None))
+        elif f == "write":
+            ops.append((f, 10 + i, outcome, 10 + i, None))
+        else:
+            cas = [draw(st.sampled_from([None] + list(range(10, 10 + n)))), 10 + i]
+            ops.append((f, cas, outcome, cas, None))
+    order = draw(st.permutations(range(2 * n)))
+    return ops, order
+
+
+@st.composite
+def kv_ops(draw, max_ops=6):
+    n = draw(st.integers(1, max_ops))
+    ops = []
+    for i in range(n):
+        f = draw(st.sampled_from(["get", "put", "append"]))
+        outcome = draw(st.sampled_from([OK, OK, INFO, None]))
+        if f == "get":
+            ops.append((f, None, outcome, draw(st.sampled_from(["", "a", "b", "ab", "ba",
+                                                                 "abc", "c"])), None))
+        else:
+            v = draw(st.sampled_from(["a", "b", "c"])) if f == "append" else \
+                draw(st.sampled_from(["a", "ab"]))
+            ops.append((f, v, outcome, v, None))
+    order = draw(st.permutations(range(2 * n)))
+    return ops, order
+
+
+# -- properties ------------------------------------------------------------------------
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=150, deadline=None)
+@given(case=register_ops(), initial=st.sampled_from([None, 0]))
+def test_search_agrees_with_brute_force_cas_register(engine, case, initial):
+    model = get_model("cas-register", initial=initial)
+    history = build(*case)
+    assert check_linearizable(history, model, native=engine).valid == brute_force(history, model)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=150, deadline=None)
+@given(case=unique_register_ops())
+def test_write_order_pruning_agrees_with_brute_force(engine, case):
+    model = get_model("cas-register", initial=None)
+    history = build(*case)
+    assert check_linearizable(history, model, native=engine).valid == brute_force(history, model)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=150, deadline=None)
+@given(case=kv_ops())
+def test_kv_search_agrees_with_brute_force(engine, case):
+    model = get_model("kv")
+    history = build(*case)
+    assert check_linearizable(history, model, native=engine).valid == brute_force(history, model)
+
+
+@settings(max_examples=100, deadline=None)
+@given(steps=st.lists(st.tuples(st.sampled_from(["read", "write", "cas"]), VALUES, VALUES),
+                      min_size=1, max_size=30))
+def test_sequential_runs_of_the_model_are_linearizable(steps):
+    model = get_model("cas-register", initial=None)
+    state, ops = model.init(), []
+    for i, (f, a, b) in enumerate(steps):
+        if f == "read":
+            ops += [Op(INVOKE, "read", None, i), Op(OK, "read", state, i)]
+        elif f == "write":
+            ops += [Op(INVOKE, "write", a, i), Op(OK, "write", a, i)]
+            state = a
+        elif state == a:
+            ops += [Op(INVOKE, "cas", [a, b], i), Op(OK, "cas", [a, b], i)]
+            state = b
+        else:
+            ops += [Op(INVOKE, "cas", [a, b], i), Op(FAIL, "cas", [a, b], i, error=CAS_MISMATCH)]
+    assert check_linearizable(History(ops), model).valid is True
+
+
+@settings(max_examples=100, deadline=None)
+@given(case=register_ops())
+def test_a_read_of_a_value_never_written_is_not_linearizable(case):
+    ops, order = case
+    ops = ops + [("read", None, OK, 99, None)]
+    n = len(ops)
+    order = list(order) + [2 * n - 2, 2 * n - 1]
+    assert check_linearizable(build(ops, order), get_model("cas-register")).valid is False
+
+
+# -- semantics, results, budgets -------------------------------------------------------
+def seq(*ops):
+    return History(ops)
+
+
+def test_info_stays_open_until_the_end_and_fail_is_dropped():
+    model = get_model("register", initial=0)
+    info_write = seq(Op(INVOKE, "write", 1, 0), Op(INFO, "write", 1, 0),
+                     Op(INVOKE, "read", None, 1), Op(OK, "read", 0, 1),
+                     Op(INVOKE, "read", None, 1), Op(OK, "read", 1, 1))
+    assert check_linearizable(info_write, model).valid is True
+    failed_write = seq(Op(INVOKE, "write", 1, 0), Op(FAIL, "write", 1, 0),
+                       Op(INVOKE, "read", None, 1), Op(OK, "read", 1, 1))
+    assert check_linearizable(failed_write, model).valid is False
+
+
+def test_counterexample_names_the_op_prefix_and_concurrent_ops():
+    history = seq(Op(INVOKE, "write", 1, 0), Op(OK, "write", 1, 0),
+                  Op(INVOKE, "write", 3, 2),
+                  Op(INVOKE, "read", None, 1), Op(OK, "read", 2, 1))
+    result = check_linearizable(history, get_model("cas-register"))
+    assert result.valid is False
+    ce = result.data["counterexample"]
+    assert ce["op"]["f"] == "read" and ce["op"]["value"] == 2
+    assert [p["value"] for p in ce["prefix"]] == [1]
+    assert [c["value"] for c in ce["concurrent"]] == [3]
+    assert result.data["time_s"] >= 0
+
+
+def hard_history(values=(0, 1), n=13):
+    """n concurrent writes of repeating values and a read nobody can satisfy: the search
+    must exhaust every subset before it can say "illegal"."""
+    ops = [Op(INVOKE, "write", values[i % len(values)], i) for i in range(n)]
+    ops += [Op(INVOKE, "read", None, n), Op(OK, "read", 7, n)]
+    ops += [Op(OK, "write", values[i % len(values)], i) for i in range(n)]
+    return History(ops)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_budgets_give_unknown_with_the_reason_never_valid(engine):
+    model = get_model("register", initial=0)
+    slow = check_linearizable(hard_history(), model, time_limit=0.0, native=engine)
+    assert slow.valid == "unknown" and "time limit" in slow.data["reason"]
+    big = check_linearizable(hard_history(), model, memory_limit_mb=0, native=engine)
+    assert big.valid == "unknown" and "memory limit" in big.data["reason"]
+
+
+def test_a_hard_key_does_not_hide_an_illegal_one():
+    hard = [op.with_(key="hard") for op in hard_history(n=22)]
+    easy = [Op(INVOKE, "write", 1, 100, key="easy"), Op(OK, "write", 1, 100, key="easy"),
+            Op(INVOKE, "read", None, 101, key="easy"), Op(OK, "read", 2, 101, key="easy")]
+    model = get_model("kv")
+    kv_hard = [op.with_(f="put" if op.f == "write" else "get",
+                        value=None if op.value is None else str(op.value)) for op in hard]
+    kv_easy = [op.with_(f="put" if op.f == "write" else "get", value=str(op.value)
+                        if op.value is not None else None) for op in easy]
+    result = check_linearizable(History(kv_hard + kv_easy), model, time_limit=20)
+    assert result.valid is False
+    assert result.data["counterexample"]["key"] == "easy"
+    assert result.data["keys"]["hard"]["valid"] == "unknown"
+    assert result.data["time_s"] < 5
+
+
+def test_full_run_decides_every_key():
+    model = get_model("kv")
+    ops = []
+    for k, bad in (("a", True), ("b", False), ("c", True)):
+        ops += [Op(INVOKE, "put", "x", 0, key=k), Op(OK, "put", "x", 0, key=k),
+                Op(INVOKE, "get", None, 0, key=k), Op(OK, "get", "y" if bad else "x", 0, key=k)]
+    result = check_linearizable(History(ops), model, full=True)
+    assert result.valid is False
+    assert {k: r["valid"] for k, r in result.data["keys"].items()} == {
+        "a": False, "b": True, "c": False}
+
+
+def test_checker_class_and_bad_ops():
+    checker = Linearizable(get_model("register"), time_limit=5)
+    ok = seq(Op(INVOKE, "write", 1, 0), Op(OK, "write", 1, 0))
+    assert checker.check({}, ok, {}).valid is True
+    from checkers.result import safe_check
+    bad = seq(Op(INVOKE, "cas", [1, 2], 0), Op(OK, "cas", [1, 2], 0))
+    result = safe_check(checker, {}, bad, {})
+    assert result.valid == "unknown" and "no operation 'cas'" in result.error
+
+
+def test_unique_values_prune_the_search():
+    """A generated history with unique writes: the hints cut the configurations searched."""
+    from checkers.generate import register_history
+    history = register_history(ops=400, keys=2, processes=10, unknown=0.05, seed=7)
+    model = get_model("cas-register")
+    pruned = check_linearizable(history, model, time_limit=60)
+    plain = check_linearizable(history, model, time_limit=60, prune=False)
+    assert pruned.valid is True and plain.valid is True
+    assert pruned.data["configurations"] < plain.data["configurations"]
