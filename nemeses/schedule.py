@@ -1,7 +1,7 @@
 """When faults happen: a generator that alternates start and stop ops.
 
-:class:`Alternate` waits ``interval``, starts one fault (chosen with the run's RNG among
-the package's faults), waits ``interval``, stops it, and so on for as long as it is
+:class:`Alternate` waits ``interval``, starts one fault (chosen among the package's faults
+with a RNG derived from the test's seed and the step number, see :func:`step_rng`), waits ``interval``, stops it, and so on for as long as it is
 asked. Faults never overlap, so each stretch of the history has one known cause and the
 report can shade it. Times are scheduled from the previous op's due time, so a slow
 fault (a kill that waits for the process to die) does not make the schedule drift.
@@ -48,6 +48,7 @@ class Alternate:
     interval_ns: int
     due: int | None      # when the next op is due (None: ``interval`` after the first ask)
     active: int | None   # index of the fault now on, None when none is
+    step: int = 0        # how many faults were started: names this step's RNG
 
     def op(self, test, ctx: Context) -> OpResult:
         due = ctx.time + self.interval_ns if self.due is None else self.due
@@ -56,8 +57,9 @@ class Alternate:
             # generator that did not emit, so the due time must live in the PENDING state.
             return PENDING, replace(self, due=due)
         if self.active is None:
-            index = ctx.rng.randrange(len(self.faults))
-            op = dict(self.faults[index].start(ctx.rng))
+            rng = step_rng(test, self.step)
+            index = rng.randrange(len(self.faults))
+            op = dict(self.faults[index].start(rng))
             after = index
         else:
             op = dict(self.faults[self.active].stop)
@@ -65,10 +67,21 @@ class Alternate:
         filled = fill_op({**op, "process": NEMESIS}, ctx)
         if filled is None:  # the nemesis is still busy with the previous op
             return PENDING, replace(self, due=due)
-        return filled, Alternate(self.faults, self.interval_ns, due + self.interval_ns, after)
+        step = self.step + (after is not None)
+        return filled, Alternate(self.faults, self.interval_ns, due + self.interval_ns, after, step)
 
     def update(self, test, ctx, event: Op) -> "Alternate":
         return self
+
+
+def step_rng(test: Mapping[str, Any], step: int) -> random.Random:
+    """The RNG of the ``step``-th fault, from the test's seed alone.
+
+    Not ``ctx.rng``: the clients draw from that one as fast as they run, so the faults
+    would change with the cluster's timing. Seeded per step, the sequence of faults (and
+    their values) of a run is reproducible from ``--seed``; the generator stays pure.
+    """
+    return random.Random(f"{test.get('seed', 0)}:nemesis-schedule:{step}")
 
 
 def alternate(faults: Sequence[FaultOps], interval_s: float) -> Generator:

@@ -58,7 +58,7 @@ def nemesis_ops(history):
 
 def test_schedule_alternates_start_and_stop_of_one_fault_at_a_time():
     pkg = package(["partition", "kill", "pause"], {"interval": 5})
-    history = simulate(time_limit(200, pkg.generator), concurrency=0, seed=3)
+    history = simulate(time_limit(200, pkg.generator), test={"seed": 3}, concurrency=0)
     invokes = [op for op in nemesis_ops(history) if op.type == INVOKE]
     assert len(invokes) >= 30
     starts = {"start-partition", "kill", "pause"}
@@ -74,9 +74,13 @@ def test_schedule_alternates_start_and_stop_of_one_fault_at_a_time():
 
 def test_schedule_draws_values_from_the_options_and_is_reproducible():
     opts = {"interval": 1, "partitions": ["bridge", "majorities-ring"], "targets": "leader,minority"}
+    # Same test seed, different client load (so different ctx.rng draws): same faults.
     runs = [simulate(time_limit(60, package(["partition", "kill"], opts).generator),
-                     concurrency=0, seed=11) for _ in range(2)]
+                     test={"seed": 11}, concurrency=0, seed=seed) for seed in (1, 2)]
     assert [(o.f, o.value) for o in runs[0]] == [(o.f, o.value) for o in runs[1]]
+    other = simulate(time_limit(60, package(["partition", "kill"], opts).generator),
+                     test={"seed": 12}, concurrency=0)
+    assert [(o.f, o.value) for o in other] != [(o.f, o.value) for o in runs[0]]
     values = {op.value for op in runs[0] if op.type == INVOKE and op.f in ("start-partition", "kill")}
     assert values <= {"bridge", "majorities-ring", "leader", "minority"} and len(values) >= 3
 
