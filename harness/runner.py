@@ -227,6 +227,15 @@ def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt("SIGTERM")
 
 
+OWN_LOGGERS = ("faultline", "harness", "workloads", "nemeses", "checkers")
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    """On the terminal, libraries (kazoo warns at every dropped connection, which faults
+    cause on purpose) show errors only; harness.log keeps everything."""
+    return record.levelno >= logging.ERROR or record.name.split(".")[0] in OWN_LOGGERS
+
+
 @contextlib.contextmanager
 def _log_to(path: str):
     root = logging.getLogger()
@@ -235,6 +244,7 @@ def _log_to(path: str):
     quieted = [(h, h.level) for h in root.handlers if h.level == logging.NOTSET]
     for h, _ in quieted:
         h.setLevel(logging.WARNING)  # the terminal keeps showing warnings only
+        h.addFilter(_quiet_libraries)
     old_level = root.level
     root.setLevel(logging.INFO)
     root.addHandler(handler)
@@ -246,6 +256,7 @@ def _log_to(path: str):
         root.setLevel(old_level)
         for h, level in quieted:
             h.setLevel(level)
+            h.removeFilter(_quiet_libraries)
 
 
 @contextlib.contextmanager
