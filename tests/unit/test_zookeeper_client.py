@@ -15,6 +15,7 @@ from workloads.clients.zookeeper import ZooKeeperClient
 
 HANG = "hang"          # the request is sent and never answered
 REFUSE = "refuse"      # kazoo fails the request before queuing it
+FAST_LOSS = "fast-loss"  # sent, and failed with ConnectionLoss before *_async returned
 
 
 class FakeResult:
@@ -43,7 +44,8 @@ class FakeResult:
 
 class FakeKazoo:
     """Znodes in a dict; ``inject[name]`` lists what the next calls of ``name`` do instead
-    (an exception to answer with, HANG, REFUSE, or a callable run before answering)."""
+    (an exception to answer with, HANG, REFUSE, FAST_LOSS, or a callable run before
+    answering)."""
 
     def __init__(self, **kwargs):
         self.kwargs, self.connected, self.znodes, self.calls = kwargs, True, {}, []
@@ -70,10 +72,14 @@ class FakeKazoo:
         if step == HANG:
             return result
         if step == REFUSE:
+            result.refused = True
             result.settle(exception=kx.SessionExpiredError())
             return result
+        if step == FAST_LOSS:
+            result.settle(exception=kx.ConnectionLoss())
+            return result
         # A sent request is answered later, never before the call returns (like kazoo's
-        # connection thread); only REFUSE above settles synchronously.
+        # connection thread); only REFUSE and FAST_LOSS above settle synchronously.
         later = asyncio.get_running_loop().call_soon
         if isinstance(step, BaseException):
             later(result.settle, None, step)
@@ -196,6 +202,13 @@ def test_refused_by_kazoo_before_queuing_is_fail():
     run("sync", scenario)
 
 
+def test_a_sent_request_failing_before_the_call_returns_is_not_taken_for_refused():
+    async def scenario(client, zk):
+        zk.inject["set"] = [FAST_LOSS]
+        assert await do(client, "write", 1) == (INFO, 1, "ConnectionLoss")
+    run("sync", scenario)
+
+
 @pytest.mark.parametrize("f, value, expected", [("write", 1, INFO), ("read", None, FAIL)])
 def test_connection_loss_after_sending(f, value, expected):
     async def scenario(client, zk):
@@ -250,3 +263,13 @@ def test_close_stops_the_session_once():
         await client.close(TEST)
         assert zk.stopped == 1
     asyncio.run(main())
+
+
+def test_real_kazoo_marks_requests_it_refuses_before_queuing():
+    """The refusal marker on the real KazooClient: a session never started is CLOSED, and
+    kazoo fails a request on it before queuing it."""
+    from workloads.clients.zookeeper import _InlineCallbackHandler, _RefusalAwareKazooClient
+
+    zk = _RefusalAwareKazooClient(hosts="127.0.0.1:1", handler=_InlineCallbackHandler())
+    result = zk.get_async("/x")
+    assert result.refused and isinstance(result.exception, kx.ConnectionClosedError)

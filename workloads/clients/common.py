@@ -23,6 +23,10 @@ from harness.errors import BadInputError
 from harness.op import FAIL, INFO
 
 DEFAULT_CLIENT_TIMEOUT_S = 5.0
+NOT_SENT_BACKOFF_S = 0.2
+"""A request that could not even be sent (node refuses connections, session not
+connected) is recorded ``fail`` after this pause, so a process whose node is down does
+not spin, flooding the history with failures and taking CPU from the live processes."""
 
 
 def resolve_address(test: Mapping[str, Any], node: str, default_port: int) -> tuple[str, int]:

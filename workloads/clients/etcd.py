@@ -20,6 +20,7 @@ Every failure is classified by :func:`classify_transport_error` and
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -28,8 +29,9 @@ from typing import Any, Mapping
 from checkers.models import CAS_MISMATCH
 from harness.errors import BadInputError
 from harness.op import FAIL, OK, Op
-from workloads.clients.common import (client_timeout, decode_value, encode_value,
-                                      key_prefix, resolve_address, unknown_outcome_type)
+from workloads.clients.common import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
+                                      encode_value, key_prefix, resolve_address,
+                                      unknown_outcome_type)
 from workloads.clients.http1 import HttpConnection, Lost, NotSent, ResponseTimeout
 
 ETCD_CLIENT_PORT = 2379
@@ -153,6 +155,8 @@ class EtcdClient:
         try:
             status, payload = await self._conn.post(path, body, self._timeout)
         except (NotSent, Lost, ResponseTimeout) as e:
+            if isinstance(e, NotSent):
+                await asyncio.sleep(NOT_SENT_BACKOFF_S)
             kind, error = classify_transport_error(f, e)
             return op.with_(type=kind, node=self.node, error=error)
         if status != 200:

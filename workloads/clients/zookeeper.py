@@ -35,8 +35,9 @@ from kazoo.retry import KazooRetry
 from checkers.models import CAS_MISMATCH
 from harness.errors import BadInputError
 from harness.op import FAIL, OK, Op
-from workloads.clients.common import (client_timeout, decode_value, encode_value,
-                                      key_prefix, resolve_address, unknown_outcome_type)
+from workloads.clients.common import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
+                                      encode_value, key_prefix, resolve_address,
+                                      unknown_outcome_type)
 
 ZOOKEEPER_CLIENT_PORT = 2181
 READ_MODES = ("sync", "plain")
@@ -78,12 +79,28 @@ def classify_zk_error(f: str, error: BaseException) -> tuple[str, str]:
     return unknown_outcome_type(f), f"{name}: {error}" if str(error) else name
 
 
+class _RefusalAwareKazooClient(KazooClient):
+    """Marks the requests kazoo fails before queuing them (session closed, expired or
+    auth-failed): those certainly never left. The same exceptions also reach requests
+    that WERE sent (kazoo fails its pending requests with SessionExpiredError), and a fast
+    answer can settle a sent request before ``*_async`` returns, so neither the exception
+    type nor "already settled" can tell the two apart; where kazoo refuses can."""
+
+    def _call(self, request: Any, async_object: Any) -> Any:
+        queued = super()._call(request, async_object)
+        if queued is False and async_object is not None:
+            async_object.refused = True
+        return queued
+
+
 class _InlineCallbackResult(AsyncResult):
     """Runs ``rawlink`` callbacks in the thread that settles the result (kazoo's
     connection thread) instead of queueing them for kazoo's completion thread. Our callback
     only hands the result to the event loop, so this saves one thread hop per request;
     kazoo's own rawlink callbacks (ensure_path's chain of creates) only queue further
     requests, which does not block either."""
+
+    refused = False
 
     def _do_callbacks(self) -> None:
         for callback in self._callbacks:
@@ -125,7 +142,7 @@ def _settle_exception(fut: asyncio.Future, error: BaseException) -> None:
 class ZooKeeperClient:
     """One logical process' ZooKeeper session on one node. See the module doc."""
 
-    kazoo_class: Callable[..., KazooClient] = KazooClient
+    kazoo_class: Callable[..., KazooClient] = _RefusalAwareKazooClient
     """What ``open`` instantiates (unit tests substitute a scripted fake)."""
 
     def __init__(self, *, read_mode: str, prefix: str, timeout_s: float):
@@ -171,6 +188,7 @@ class ZooKeeperClient:
             if f == "cas":
                 return await self._cas(op, path)
         except Exception as e:  # noqa: BLE001 - every error of the last request is classified
+            await _back_off_if_not_sent(e)
             kind, error = classify_zk_error(f, e)
             return op.with_(type=kind, node=self.node, error=error)
         raise ValueError(f"the ZooKeeper register client does not do f={f!r}")
@@ -244,6 +262,7 @@ class ZooKeeperClient:
         try:
             found = await self._read(path)
         except Exception as e:  # noqa: BLE001 - nothing was written yet: a definite fail
+            await _back_off_if_not_sent(e)
             return op.with_(type=FAIL, node=self.node, error=f"cas-read: {classify_zk_error('read', e)[1]}")
         if found is None or decode_value(found[0]) != expected:
             return op.with_(type=FAIL, node=self.node, error="value-differs")
@@ -258,12 +277,12 @@ class ZooKeeperClient:
     def _send(self, call: Callable[..., Any], *args: Any) -> asyncio.Future:
         """Issue one kazoo request; a future of its result. Raises NotSentError when the
         request certainly never left: the session was not connected, or kazoo failed the
-        request synchronously instead of queuing it."""
+        request instead of queuing it."""
         zk = self._zk
         if zk is None or not zk.connected:
             raise NotSentError("session not connected")
         result = call(*args)
-        if result.ready() and not result.successful():
+        if getattr(result, "refused", False):
             raise NotSentError(f"{type(result.exception).__name__}: refused by kazoo")
         loop = self._loop
         fut = loop.create_future()
@@ -272,6 +291,11 @@ class ZooKeeperClient:
 
     async def _wait(self, fut: asyncio.Future) -> Any:
         return await asyncio.wait_for(fut, self._timeout)
+
+
+async def _back_off_if_not_sent(error: BaseException) -> None:
+    if isinstance(error, NotSentError):
+        await asyncio.sleep(NOT_SENT_BACKOFF_S)
 
 
 def _post(loop: asyncio.AbstractEventLoop, result: Any, fut: asyncio.Future) -> None:
