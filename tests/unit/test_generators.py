@@ -4,7 +4,7 @@ import pytest
 
 from harness.errors import BadInputError
 from harness.generator import (
-    PENDING, any_of, both, clients, concat, cycle, delay, fn, initial_context, limit, mix,
+    PENDING, Context, any_of, as_generator, both, concat, cycle, delay, fn, initial_context, limit, mix,
     nemesis, once, phases, repeat, sleep, stagger, time_limit,
 )
 from harness.generator.testing import simulate
@@ -19,14 +19,9 @@ def invokes(history):
 
 def test_plain_dict_is_once_and_fills_process_and_time():
     ctx = initial_context(2, seed=1, time=5)
-    op, rest = as_gen({"f": "read"}).op({}, ctx)
+    op, rest = as_generator({"f": "read"}).op({}, ctx)
     assert op["f"] == "read" and op["time"] == 5 and op["process"] in (0, 1)
     assert rest is None
-
-
-def as_gen(x):
-    from harness.generator import as_generator
-    return as_generator(x)
 
 
 def test_unrouted_ops_never_go_to_the_nemesis():
@@ -41,9 +36,7 @@ def test_limit_and_repeat_count_ops():
 
 def test_pending_when_no_process_free():
     ctx = initial_context(1, nemesis=False)
-    busy = ctx.restrict(lambda t: True)
-    from harness.generator.context import Context
-    none_free = Context(0, ctx.rng, busy.workers, ())
+    none_free = Context(0, ctx.rng, ctx.workers, ())
     op, _ = once({"f": "read"}).op({}, none_free)
     assert op is PENDING
 
@@ -169,7 +162,7 @@ def test_fn_ends_when_function_returns_none():
     lambda: stagger(-1, {"f": "r"}),
     lambda: mix({"f": "r"}),
     lambda: fn(3),
-    lambda: as_gen(42),
+    lambda: as_generator(42),
 ])
 def test_bad_arguments_are_clear_errors(bad):
     with pytest.raises(BadInputError):

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from harness.fakes import FakeClient, FakeRegisters, fake_client_factory
-from harness.generator import both, clients, cycle, limit, nemesis, repeat, sleep, time_limit
+from harness.generator import both, clients, cycle, limit, repeat, sleep, time_limit
 from harness.history import HistoryWriter, read_jsonl
 from harness.interpreter import Interpreter
 from harness.op import FAIL, INFO, INVOKE, NEMESIS, OK
