@@ -19,11 +19,15 @@ resolved when the op runs with the nemesis' seeded RNG (``leader`` = whoever lea
 - ``{"f": "reset-clock"}``: every node's offset back to 0.
 
 Every completion's ``offsets`` holds each node's offset *read back from the node* after
-the op: what the cluster actually had, not what was asked.
+the op: what the cluster actually had, not what was asked. An op completes only once
+every server reads the new offset (``settle_s``, in bump and strobe values: libfaketime
+re-reads its file once a second in our ZooKeeper image, etcd-clock every 20 ms), so a
+strobe whose period is shorter than ``settle_s`` is not fully seen by that server.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any, Mapping, Sequence
 
 from harness.cluster.clock import FileClock, check_clock_capable, clock_for, format_offset, on_nodes
@@ -93,12 +97,15 @@ class ClockNemesis:
             flips = on_nodes(nodes, lambda n: self._clock.strobe(n, *between[n], period, duration))
             done.update(deltas=deltas, period_s=period, duration_s=duration,
                         between=between, flips=dict(zip(nodes, flips)))
+        # Complete once every server reads the new offset, so the op's time is when the
+        # skew is in force (libfaketime caches the file for up to settle_s).
+        time.sleep(self._clock.settle_s)
         offsets = self._clock.clock_offsets()
         if any(offsets.values()):
             self._record.set(KIND, {"offsets": offsets})
         else:
             self._record.clear(KIND)
-        return completion(op, {**done, "offsets": offsets})
+        return completion(op, {**done, "settle_s": self._clock.settle_s, "offsets": offsets})
 
     def _resolve(self, test: Mapping[str, Any], value: Mapping[str, Any]) -> tuple[list[str], dict[str, float]]:
         """The nodes an op skews and each node's delta; ValueError when the op is malformed."""
@@ -126,8 +133,10 @@ class ClockNemesis:
             format_offset(d)  # raises ValueError for NaN or absurd offsets
         return nodes, deltas
 
-    def _reset(self) -> dict[str, float]:
+    def _reset(self, settle: bool = True) -> dict[str, float]:
         offsets = self._clock.reset()
+        if settle:
+            time.sleep(self._clock.settle_s)
         self._record.clear(KIND)
         return offsets
 
@@ -138,7 +147,7 @@ class ClockNemesis:
             self._clock = clock_for(cluster) if cluster is not None else None
             if self._clock is None:
                 return
-        self._reset()
+        self._reset(settle=False)
 
 
 def heal(cluster: object) -> dict[str, float]:

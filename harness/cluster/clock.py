@@ -5,7 +5,9 @@ creates it as ``+0`` when the container starts, so an offset survives a kill/sta
 server, as a stepped host clock would). Two mechanisms read it, one per image:
 
 - ZooKeeper's JVM runs under libfaketime (``LD_PRELOAD``, ``FAKETIME_TIMESTAMP_FILE`` =
-  the offset file, ``FAKETIME_NO_CACHE=1``): each clock call re-reads the file;
+  the offset file): it re-reads the file when its cache expires (``FAKETIME_CACHE_DURATION``,
+  1 s in our image, compared in whole seconds, so a change shows within 2 s;
+  ``FAKETIME_NO_CACHE=1`` re-reads on every clock call);
 - etcd runs the ``faultline/etcd-clock`` build (compose/etcd-clock), whose package
   ``time`` adds the offset named by ``$FAULTLINE_CLOCK_OFFSET_FILE`` to every wall-clock
   reading, refreshed every 20 ms. The plain etcd image ignores the file.
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Mapping, Protocol, Sequence, TypeVar
+from typing import Callable, Protocol, Sequence, TypeVar
 
 from harness.errors import ClusterError, PreflightError
 
@@ -93,16 +95,25 @@ PROBE_SCRIPT = f"""
 if [ -n "${{FAULTLINE_FAKETIME_LIB:-}}" ]; then
   [ -r "$FAULTLINE_FAKETIME_LIB" ] || {{ echo "no: libfaketime missing at $FAULTLINE_FAKETIME_LIB"; exit 0; }}
   pid=$(cat /run/faultline/server.pid 2>/dev/null || true)
-  if [ -n "$pid" ] && [ -r "/proc/$pid/maps" ] && ! grep -q libfaketime "/proc/$pid/maps"; then
-    echo "no: the server (pid $pid) runs without libfaketime preloaded"; exit 0
+  # libfaketime re-reads the file once its cache (FAKETIME_CACHE_DURATION, 10 s unless
+  # set) expires, comparing whole seconds: a write is seen within cache + 1 s.
+  cache=1  # the launcher's default, assumed while the server is down
+  if [ -n "$pid" ] && [ -r "/proc/$pid/maps" ]; then
+    grep -q libfaketime "/proc/$pid/maps" || {{
+      echo "no: the server (pid $pid) runs without libfaketime preloaded"; exit 0; }}
+    env=$(tr '\\0' '\\n' < "/proc/$pid/environ")
+    cache=$(echo "$env" | sed -n 's/^FAKETIME_CACHE_DURATION=//p')
+    cache=${{cache:-10}}
+    echo "$env" | grep -q '^FAKETIME_NO_CACHE=1$' && cache=-1
   fi
-  echo "yes: libfaketime"
+  settle=$((cache + 1))
+  echo "yes: libfaketime settle=$settle"
 elif [ -n "${{FAULTLINE_CLOCK_OFFSET_FILE:-}}" ]; then
   [ "$FAULTLINE_CLOCK_OFFSET_FILE" = {OFFSET_FILE} ] || {{
     echo "no: the server reads $FAULTLINE_CLOCK_OFFSET_FILE, not {OFFSET_FILE}"; exit 0; }}
   bin=${{FAULTLINE_ETCD_BIN:-/usr/bin/etcd}}
   grep -q FAULTLINE_CLOCK_OFFSET_FILE "$bin" || {{ echo "no: $bin lacks the clock overlay"; exit 0; }}
-  echo "yes: time overlay"
+  echo "yes: time overlay settle=0.02"
 else
   echo "no: this image has neither libfaketime nor the etcd time overlay"
 fi
@@ -110,14 +121,20 @@ fi
 
 
 class FileClock:
-    """ClockSkewable through the offset file of each node (see the module docstring)."""
+    """ClockSkewable through the offset file of each node (see the module docstring).
 
-    def __init__(self, cluster: _ExecNodes):
+    ``settle_s``: how long after a write every server is sure to have read the new
+    offset (libfaketime's cache, the overlay's 20 ms poll); :func:`check_clock_capable`
+    measures it, a bare FileClock (healing) does not wait and says 0.
+    """
+
+    def __init__(self, cluster: _ExecNodes, settle_s: float = 0.0):
         self._cluster = cluster
+        self.settle_s = settle_s
 
     def set_clock_offset(self, node: str, offset_s: float) -> None:
-        """Make ``node``'s server read host time + ``offset_s``. Takes effect at once for
-        ZooKeeper and within 20 ms for etcd-clock."""
+        """Make ``node``'s server read host time + ``offset_s``: within ``settle_s``
+        (libfaketime's cache + 1 s, so 2 s in our ZooKeeper image; 20 ms for etcd-clock)."""
         self._run(node, ["sh", "-c", WRITE_SCRIPT, "sh", format_offset(offset_s)], "set clock on")
 
     def clock_offset(self, node: str) -> float:
@@ -153,11 +170,17 @@ class FileClock:
         except (ValueError, IndexError):
             raise ClusterError(f"{node}: strobe printed {out.strip()[-80:]!r}") from None
 
-    def capability(self, node: str) -> str | None:
-        """None when ``node`` can skew its clock; else the reason it cannot."""
+    def capability(self, node: str) -> tuple[str | None, float]:
+        """(None, settle seconds) when ``node`` can skew its clock, else (the reason, 0)."""
         code, out = self._cluster.exec(node, ["sh", "-c", PROBE_SCRIPT], check=False)
         answer = out.strip().splitlines()[-1] if out.strip() else f"probe exited {code}"
-        return None if answer.startswith("yes:") else answer.removeprefix("no: ")
+        if not answer.startswith("yes:"):
+            return answer.removeprefix("no: "), 0.0
+        _, _, settle = answer.rpartition("settle=")
+        try:
+            return None, float(settle)
+        except ValueError:
+            return f"clock probe answered {answer!r}", 0.0
 
     def _run(self, node: str, argv: Sequence[str], what: str) -> str:
         code, out = self._cluster.exec(node, argv, check=False)
@@ -181,13 +204,15 @@ def check_clock_capable(cluster: object) -> FileClock:
         raise PreflightError(f"cluster {type(cluster).__name__} cannot run commands in its nodes,"
                              " so it cannot skew their clocks")
     nodes = list(cluster.nodes)  # type: ignore[attr-defined]
-    problems = {n: p for n, p in zip(nodes, on_nodes(nodes, clock.capability)) if p}
+    answers = dict(zip(nodes, on_nodes(nodes, clock.capability)))
+    problems = {n: p for n, (p, _) in answers.items() if p}
     if problems:
         hint = ""
         if getattr(cluster, "db", None) == "etcd":
             hint = " (clock faults on etcd need the faultline/etcd-clock:3.4 image)"
         detail = "; ".join(f"{n}: {p}" for n, p in problems.items())
         raise PreflightError(f"clock fault impossible on this cluster{hint}: {detail}")
+    clock.settle_s = max(settle for _, settle in answers.values())
     return clock
 
 
@@ -204,7 +229,3 @@ def on_nodes(nodes: Sequence[str], action: Callable[[str], T]) -> list[T]:
             raise error
     return [f.result() for f in futures]
 
-
-def as_offsets(value: Mapping[str, float]) -> dict[str, float]:
-    """Offsets rounded to microseconds, for history ops (the file's precision)."""
-    return {node: round(float(v), 6) for node, v in value.items()}

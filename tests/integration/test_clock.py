@@ -73,54 +73,98 @@ def run_nemesis(cluster, ops):
 # ---- ZooKeeper: znode mtime -------------------------------------------------------------
 
 def zk_mtime_skew(cluster, node) -> float:
-    """mtime of a fresh znode created through ``node`` minus the host's clock, seconds."""
+    """mtime of a fresh znode created through ``node`` minus the host's clock, seconds.
+
+    Retries for a while: a clock step also steps the JVM's monotonic clock (libfaketime
+    fakes both), so the skewed server may expire sessions or lose leadership first.
+    """
     host, port = cluster.address(node)
-    client = KazooClient(hosts=f"{host}:{port}", timeout=10)
-    client.start(timeout=20)
-    try:
-        path = f"/clock-{uuid.uuid4().hex[:8]}"
-        before = time.time()
-        client.create(path, b"x")
-        _, stat = client.get(path)
-        return stat.mtime / 1000 - before
-    finally:
-        client.stop()
-        client.close()
+    deadline = time.monotonic() + 30
+    while True:
+        client = KazooClient(hosts=f"{host}:{port}", timeout=10)
+        try:
+            client.start(timeout=20)
+            path = f"/clock-{uuid.uuid4().hex[:8]}"
+            before = time.time()
+            client.create(path, b"x")
+            _, stat = client.get(path)
+            return stat.mtime / 1000 - before
+        except Exception:  # noqa: BLE001 - session expired or connection lost: retry
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+        finally:
+            client.stop()
+            client.close()
 
 
-def test_zookeeper_bump_shows_in_mtime_stamped_by_the_leader(zk_cluster):
+def stamped_by(cluster, through):
+    """(leader before, mtime skew, leader after) of one znode created through ``through``."""
+    before = cluster.leader()
+    skew = zk_mtime_skew(cluster, through)
+    return before, skew, cluster.leader()
+
+
+def wait_for_leader(cluster):
+    wait_until(lambda: cluster.leader() is not None and all(cluster.healthy(n) for n in cluster.nodes),
+               timeout=60, what="a ZooKeeper leader and every node serving")
+
+
+def test_zookeeper_skewed_follower_does_not_stamp_mtimes(zk_cluster):
+    wait_for_leader(zk_cluster)
     leader = zk_cluster.leader()
     follower = next(n for n in zk_cluster.nodes if n != leader)
     test = {"cluster": zk_cluster, "seed": 1}
     nemesis = ClockNemesis()
     nemesis.setup(test)
     try:
-        assert abs(zk_mtime_skew(zk_cluster, follower)) < TOLERANCE_S
-
         done = nemesis.invoke(test, nemesis_op(BUMP, {"nodes": [follower], "delta_s": BUMP_S}))
-        assert done.value["offsets"][follower] == BUMP_S
-        assert all(v == 0 for n, v in done.value["offsets"].items() if n != follower)
-        # A skewed follower does not stamp transactions: mtimes stay on time.
-        assert abs(zk_mtime_skew(zk_cluster, follower)) < TOLERANCE_S
-
-        nemesis.invoke(test, nemesis_op(RESET))
-        wait_until(lambda: zk_cluster.leader() is not None, what="a ZooKeeper leader")
-        leader = zk_cluster.leader()
-        done = nemesis.invoke(test, nemesis_op(BUMP, {"nodes": [leader], "delta_s": BUMP_S}))
-        assert done.value["offsets"][leader] == BUMP_S
-        # The leader stamps: a znode created through another node carries its skewed time.
-        other = next(n for n in zk_cluster.nodes if n != leader)
-        skew = zk_mtime_skew(zk_cluster, other)
-        assert abs(skew - BUMP_S) < TOLERANCE_S, f"mtime skew {skew} s, expected ~{BUMP_S}"
-
-        done = nemesis.invoke(test, nemesis_op(RESET))
-        assert done.value["offsets"] == {n: 0.0 for n in zk_cluster.nodes}
-        wait_until(lambda: zk_cluster.leader() is not None, what="a ZooKeeper leader")
-        assert abs(zk_mtime_skew(zk_cluster, zk_cluster.leader())) < TOLERANCE_S
+        assert done.value["offsets"] == {n: BUMP_S if n == follower else 0.0 for n in zk_cluster.nodes}
+        before, skew, after = stamped_by(zk_cluster, follower)
+        assert before == after == leader, "leadership moved during the test"
+        assert abs(skew) < TOLERANCE_S, f"mtime skew {skew} s through a skewed follower"
     finally:
         nemesis.teardown(test)
     assert FileClock(zk_cluster).clock_offsets() == {n: 0.0 for n in zk_cluster.nodes}
-    wait_until(lambda: all(zk_cluster.healthy(n) for n in zk_cluster.nodes), what="healthy nodes")
+    wait_for_leader(zk_cluster)
+
+
+def test_zookeeper_skewed_leader_stamps_mtimes_and_reset_undoes_it(zk_cluster):
+    wait_for_leader(zk_cluster)
+    test = {"cluster": zk_cluster, "seed": 1}
+    nemesis = ClockNemesis()
+    nemesis.setup(test)
+    seen = []
+    try:
+        # The leader stamps each transaction's time. A step may cost the skewed leader its
+        # leadership (its monotonic clock jumps too); then skew the new leader as well.
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            leader = zk_cluster.leader()
+            if leader is None:
+                time.sleep(0.5)
+                continue
+            if FileClock(zk_cluster).clock_offset(leader) != BUMP_S:
+                done = nemesis.invoke(test, nemesis_op(BUMP, {"nodes": [leader], "delta_s": BUMP_S}))
+                assert done.value["offsets"][leader] == BUMP_S
+            other = next(n for n in zk_cluster.nodes if n != leader)
+            before, skew, after = stamped_by(zk_cluster, other)
+            seen.append((before, round(skew, 1), after))
+            if before == after == leader:
+                break
+        else:
+            pytest.fail(f"leadership never held still long enough: {seen}")
+        assert abs(skew - BUMP_S) < TOLERANCE_S, f"mtime skew {skew} s under a skewed leader ({seen})"
+
+        done = nemesis.invoke(test, nemesis_op(RESET))
+        assert done.value["offsets"] == {n: 0.0 for n in zk_cluster.nodes}
+        wait_for_leader(zk_cluster)
+        _, skew, _ = stamped_by(zk_cluster, zk_cluster.nodes[0])
+        assert abs(skew) < TOLERANCE_S, f"mtime skew {skew} s after reset"
+    finally:
+        nemesis.teardown(test)
+    assert FileClock(zk_cluster).clock_offsets() == {n: 0.0 for n in zk_cluster.nodes}
+    wait_for_leader(zk_cluster)
 
 
 # ---- etcd: HTTP Date header -------------------------------------------------------------

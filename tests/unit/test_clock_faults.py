@@ -22,9 +22,10 @@ from nemeses.record import FaultRecord, read
 
 
 class LocalNodes:
-    """A cluster whose nodes are directories here; exec runs argv locally."""
+    """A cluster whose nodes are directories here; exec runs argv locally. By default
+    each node looks like an etcd-clock node (the overlay's marker in its binary)."""
 
-    db = "zookeeper"
+    db = "etcd"
 
     def __init__(self, tmp_path, env=None, leader="n2"):
         self.nodes = ["n1", "n2", "n3"]
@@ -32,8 +33,10 @@ class LocalNodes:
         for d in self.dirs.values():
             d.mkdir()
             (d / "faketime").write_text("+0\n")
-        self.env = env if env is not None else {"FAULTLINE_FAKETIME_LIB": str(tmp_path / "libfaketime.so.1")}
-        (tmp_path / "libfaketime.so.1").write_text("")
+        binary = tmp_path / "etcd"
+        binary.write_bytes(b"\0ELF... FAULTLINE_CLOCK_OFFSET_FILE ...")
+        self.env = env if env is not None else {"FAULTLINE_CLOCK_OFFSET_FILE": OFFSET_FILE,
+                                                "FAULTLINE_ETCD_BIN": str(binary)}
         self._leader = leader
         self.execs = 0
 
@@ -107,22 +110,22 @@ def test_strobe_flips_the_file_and_leaves_the_base_offset(tmp_path):
 
 def test_capability_probe_tells_libfaketime_overlay_and_plain_images_apart(tmp_path):
     (tmp_path / "zk").mkdir()
-    zk = LocalNodes(tmp_path / "zk")
-    assert FileClock(zk).capability("n1") is None
+    (tmp_path / "libfaketime.so.1").write_text("")
+    zk = LocalNodes(tmp_path / "zk", env={"FAULTLINE_FAKETIME_LIB": str(tmp_path / "libfaketime.so.1")})
+    assert FileClock(zk).capability("n1") == (None, 2.0)  # launcher default cache 1 s, server down
+    (tmp_path / "libfaketime.so.1").unlink()
+    assert "libfaketime missing" in FileClock(zk).capability("n1")[0]
 
-    binary = tmp_path / "etcd"
-    binary.write_bytes(b"\0ELF... FAULTLINE_CLOCK_OFFSET_FILE ...")
     (tmp_path / "et").mkdir()
-    etcd = LocalNodes(tmp_path / "et", env={"FAULTLINE_CLOCK_OFFSET_FILE": OFFSET_FILE,
-                                            "FAULTLINE_ETCD_BIN": str(binary)})
-    assert FileClock(etcd).capability("n1") is None
-    binary.write_bytes(b"\0ELF stock etcd")
-    assert "lacks the clock overlay" in FileClock(etcd).capability("n1")
+    etcd = LocalNodes(tmp_path / "et")
+    assert FileClock(etcd).capability("n1") == (None, 0.02)
+    assert check_clock_capable(etcd).settle_s == 0.02
+    (tmp_path / "et" / "etcd").write_bytes(b"\0ELF stock etcd")
+    assert "lacks the clock overlay" in FileClock(etcd).capability("n1")[0]
 
     (tmp_path / "plain").mkdir()
     plain = LocalNodes(tmp_path / "plain", env={})
-    plain.db = "etcd"
-    assert "neither libfaketime nor" in FileClock(plain).capability("n2")
+    assert "neither libfaketime nor" in FileClock(plain).capability("n2")[0]
     with pytest.raises(PreflightError, match="etcd-clock.*n1: this image has neither"):
         check_clock_capable(plain)
 
@@ -136,12 +139,12 @@ def test_clusters_without_exec_have_no_file_clock():
 # ---- the nemesis ------------------------------------------------------------------------
 
 @pytest.fixture
-def zk(tmp_path):
+def nodes(tmp_path):
     return LocalNodes(tmp_path)
 
 
-def test_bump_adds_to_each_target_and_reports_offsets_read_back(zk):
-    test = {"cluster": zk, "seed": 1}
+def test_bump_adds_to_each_target_and_reports_offsets_read_back(nodes):
+    test = {"cluster": nodes, "seed": 1}
     nem = ClockNemesis()
     nem.setup(test)
     done = nem.invoke(test, invoke(BUMP, {"nodes": ["n1", "n3"], "delta_s": 10}))
@@ -150,20 +153,20 @@ def test_bump_adds_to_each_target_and_reports_offsets_read_back(zk):
     assert done.value["offsets"] == {"n1": 10.0, "n2": 0.0, "n3": 10.0}
     done = nem.invoke(test, invoke(BUMP, {"deltas": {"n1": -25.5}}))
     assert done.value["offsets"] == {"n1": -15.5, "n2": 0.0, "n3": 10.0}
-    zk.file("n3").write_text("+99\n")  # what the node holds, not what we asked, is reported
+    nodes.file("n3").write_text("+99\n")  # what the node holds, not what we asked, is reported
     done = nem.invoke(test, invoke(BUMP, {"nodes": ["n1"], "delta_s": 0.5}))
     assert done.value["offsets"] == {"n1": -15.0, "n2": 0.0, "n3": 99.0}
     done = nem.invoke(test, invoke(RESET))
     assert done.value == {"offsets": {"n1": 0.0, "n2": 0.0, "n3": 0.0}}
 
 
-def test_bump_the_leader_resolves_when_the_op_runs(zk):
-    test = {"cluster": zk, "seed": 1}
+def test_bump_the_leader_resolves_when_the_op_runs(nodes):
+    test = {"cluster": nodes, "seed": 1}
     nem = ClockNemesis()
     nem.setup(test)
     done = nem.invoke(test, invoke(BUMP, {"target": "leader", "delta_s": 7}))
     assert done.value["nodes"] == ["n2"] and done.value["offsets"]["n2"] == 7.0
-    zk._leader = None
+    nodes._leader = None
     done = nem.invoke(test, invoke(BUMP, {"target": "leader", "delta_s": 7}))
     assert done.error and "untouched" in done.error
     assert done.value["offsets"]["n2"] == 7.0
@@ -175,8 +178,8 @@ def test_bump_the_leader_resolves_when_the_op_runs(zk):
     ({"target": "one"}, "delta_s"),
     ({"nodes": ["n1"], "delta_s": float("nan")}, "number"),
 ])
-def test_malformed_clock_ops_touch_nothing_and_say_why(zk, value, message):
-    test = {"cluster": zk, "seed": 1}
+def test_malformed_clock_ops_touch_nothing_and_say_why(nodes, value, message):
+    test = {"cluster": nodes, "seed": 1}
     nem = ClockNemesis()
     nem.setup(test)
     done = nem.invoke(test, invoke(BUMP, value))
@@ -184,8 +187,8 @@ def test_malformed_clock_ops_touch_nothing_and_say_why(zk, value, message):
     assert set(done.value["offsets"].values()) == {0.0}
 
 
-def test_strobe_reports_both_offsets_and_flip_counts(zk):
-    test = {"cluster": zk, "seed": 1}
+def test_strobe_reports_both_offsets_and_flip_counts(nodes):
+    test = {"cluster": nodes, "seed": 1}
     nem = ClockNemesis()
     nem.setup(test)
     nem.invoke(test, invoke(BUMP, {"nodes": ["n2"], "delta_s": 3}))
@@ -196,25 +199,25 @@ def test_strobe_reports_both_offsets_and_flip_counts(zk):
     assert done.value["offsets"]["n2"] == 3.0
 
 
-def test_record_names_skewed_clocks_until_they_are_reset(zk, tmp_path):
+def test_record_names_skewed_clocks_until_they_are_reset(nodes, tmp_path):
     record = FaultRecord()
-    test = {"cluster": zk, "seed": 1, "run_dir": str(tmp_path)}
-    record.open(zk, tmp_path)
+    test = {"cluster": nodes, "seed": 1, "run_dir": str(tmp_path)}
+    record.open(nodes, tmp_path)
     nem = ClockNemesis(record=record)
     nem.setup(test)
     nem.invoke(test, invoke(BUMP, {"nodes": ["n1"], "delta_s": 4}))
     assert read(tmp_path)["active"]["clock"] == {"offsets": {"n1": 4.0, "n2": 0.0, "n3": 0.0}}
     nem.teardown(test)
     assert "clock" not in read(tmp_path)["active"]
-    assert FileClock(zk).clock_offsets() == {"n1": 0.0, "n2": 0.0, "n3": 0.0}
+    assert FileClock(nodes).clock_offsets() == {"n1": 0.0, "n2": 0.0, "n3": 0.0}
 
 
-def test_teardown_without_setup_still_resets_and_heal_does_too(zk):
-    FileClock(zk).set_clock_offset("n3", -8)
-    ClockNemesis().teardown({"cluster": zk})
-    assert FileClock(zk).clock_offset("n3") == 0.0
-    FileClock(zk).set_clock_offset("n1", 2)
-    assert clock_nemesis.heal(zk) == {"n1": 0.0, "n2": 0.0, "n3": 0.0}
+def test_teardown_without_setup_still_resets_and_heal_does_too(nodes):
+    FileClock(nodes).set_clock_offset("n3", -8)
+    ClockNemesis().teardown({"cluster": nodes})
+    assert FileClock(nodes).clock_offset("n3") == 0.0
+    FileClock(nodes).set_clock_offset("n1", 2)
+    assert clock_nemesis.heal(nodes) == {"n1": 0.0, "n2": 0.0, "n3": 0.0}
 
 
 def test_preflight_refuses_a_cluster_that_cannot_skew(tmp_path):
