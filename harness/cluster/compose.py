@@ -97,6 +97,14 @@ class ComposeCluster:
     def __repr__(self) -> str:
         return f"ComposeCluster({self.db!r}, {len(self.nodes)}, name={self.name!r})"
 
+    def __enter__(self) -> "ComposeCluster":
+        """``with ComposeCluster(...) as c:`` ups the cluster and always downs it."""
+        self.up()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.down()
+
     # ---- lifecycle ----------------------------------------------------------------
 
     @property
