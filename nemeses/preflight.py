@@ -41,7 +41,11 @@ def _node_problems(cluster: Any, script: str) -> dict[str, str]:
 
 
 def _detail(problems: Mapping[str, str]) -> str:
-    return "; ".join(f"{node}: {why}" for node, why in problems.items())
+    """``n1, n3: why; n2: why else``: nodes sharing a reason are named together."""
+    by_reason: dict[str, list[str]] = {}
+    for node, why in problems.items():
+        by_reason.setdefault(why, []).append(node)
+    return "; ".join(f"{', '.join(nodes)}: {why}" for why, nodes in by_reason.items())
 
 
 def _partition(cluster: Any) -> str:
@@ -110,5 +114,5 @@ def check(cluster: Any, names: Sequence[str], *, packet_fault: PacketFault = DEM
         except FaultlineError as e:  # PreflightError, or ClusterError from a probe
             problems.append(f"{name}: {e}")
     if problems:
-        raise PreflightError("requested faults impossible on this cluster: " + " | ".join(problems))
+        raise PreflightError("requested faults impossible: " + " | ".join(problems))
     return how
