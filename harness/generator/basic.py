@@ -106,7 +106,8 @@ class Repeat:
         return op, Repeat(self.gen, left)
 
     def update(self, test, ctx, event: Op) -> "Repeat":
-        return Repeat(self.gen.update(test, ctx, event), self.remaining)
+        g = self.gen.update(test, ctx, event)
+        return self if g is self.gen else Repeat(g, self.remaining)
 
 
 def repeat(gen: Any, n: int | None = None) -> Generator:
@@ -140,7 +141,7 @@ class Concat:
         if not self.gens:
             return self
         head = self.gens[0].update(test, ctx, event)
-        return Concat((head,) + self.gens[1:])
+        return self if head is self.gens[0] else Concat((head,) + self.gens[1:])
 
 
 def concat(*gens: Any) -> Generator:
@@ -165,7 +166,8 @@ class Limit:
         return op, Limit(self.remaining - 1, g2)
 
     def update(self, test, ctx, event: Op) -> "Limit":
-        return Limit(self.remaining, gen_update(self.gen, test, ctx, event))
+        g = gen_update(self.gen, test, ctx, event)
+        return self if g is self.gen else Limit(self.remaining, g)
 
 
 def limit(n: int, gen: Any) -> Generator:
@@ -195,7 +197,8 @@ class Cycle:
         return op, Cycle(self.fresh, g2)
 
     def update(self, test, ctx, event: Op) -> "Cycle":
-        return Cycle(self.fresh, gen_update(self.current, test, ctx, event))
+        g = gen_update(self.current, test, ctx, event)
+        return self if g is self.current else Cycle(self.fresh, g)
 
 
 def cycle(gen_factory_or_gen: Any) -> Generator:

@@ -37,8 +37,14 @@ class OnThreads:
     def update(self, test, ctx, event: Op) -> "OnThreads":
         if (event.process == NEMESIS) != self.for_nemesis:
             return self
-        return OnThreads(self.keep, self.for_nemesis,
-                         self.gen.update(test, ctx.restrict(self.keep), event))
+        g = self.gen.update(test, ctx.restrict(self.keep), event)
+        return self if g is self.gen else OnThreads(self.keep, self.for_nemesis, g)
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    """Element-wise identity: an update that changed no child keeps its parent too (most
+    updates change nothing, and the interpreter sends two per op)."""
+    return all(x is y for x, y in zip(a, b))
 
 
 def clients(gen: Any) -> Generator | None:
@@ -84,7 +90,8 @@ class AnyOf:
         return op, AnyOf(tuple(g for g in kept if g is not None))
 
     def update(self, test, ctx, event: Op) -> "AnyOf":
-        return AnyOf(tuple(g.update(test, ctx, event) for g in self.gens))
+        gens = tuple(g.update(test, ctx, event) for g in self.gens)
+        return self if _same(gens, self.gens) else AnyOf(gens)
 
 
 def any_of(*gens: Any) -> Generator:
@@ -128,7 +135,8 @@ class Mix:
         return None
 
     def update(self, test, ctx, event: Op) -> "Mix":
-        return Mix(tuple(g.update(test, ctx, event) for g in self.gens), self.chosen)
+        gens = tuple(g.update(test, ctx, event) for g in self.gens)
+        return self if _same(gens, self.gens) else Mix(gens, self.chosen)
 
 
 def mix(gens: Any) -> Generator:
@@ -157,7 +165,8 @@ class Synchronize:
     def update(self, test, ctx, event: Op) -> "Synchronize":
         if not self.started or self.gen is None:
             return self
-        return Synchronize(self.gen.update(test, ctx, event), True)
+        g = self.gen.update(test, ctx, event)
+        return self if g is self.gen else Synchronize(g, True)
 
 
 def synchronize(gen: Any) -> Generator:

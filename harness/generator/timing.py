@@ -46,7 +46,8 @@ class Stagger:
         return op, Stagger(self.max_gap_ns, op["time"] + gap, g2)
 
     def update(self, test, ctx, event: Op) -> "Stagger":
-        return Stagger(self.max_gap_ns, self.next_time, gen_update(self.gen, test, ctx, event))
+        g = gen_update(self.gen, test, ctx, event)
+        return self if g is self.gen else Stagger(self.max_gap_ns, self.next_time, g)
 
 
 def stagger(dt_s: float, gen: Any) -> Generator:
@@ -74,7 +75,8 @@ class Delay:
         return op, Delay(self.dt_ns, op["time"] + self.dt_ns, g2)
 
     def update(self, test, ctx, event: Op) -> "Delay":
-        return Delay(self.dt_ns, self.next_time, gen_update(self.gen, test, ctx, event))
+        g = gen_update(self.gen, test, ctx, event)
+        return self if g is self.gen else Delay(self.dt_ns, self.next_time, g)
 
 
 def delay(dt_s: float, gen: Any) -> Generator:
@@ -125,7 +127,8 @@ class TimeLimit:
         return op, TimeLimit(self.dt_ns, deadline, g2)
 
     def update(self, test, ctx, event: Op) -> "TimeLimit":
-        return TimeLimit(self.dt_ns, self.deadline, gen_update(self.gen, test, ctx, event))
+        g = gen_update(self.gen, test, ctx, event)
+        return self if g is self.gen else TimeLimit(self.dt_ns, self.deadline, g)
 
 
 def time_limit(dt_s: float, gen: Any) -> Generator:
