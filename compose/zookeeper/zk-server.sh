@@ -5,7 +5,7 @@
 # The JVM runs under libfaketime so the clock fault can shift this node's wall clock while
 # it runs: the offset lives in /run/faultline/faketime ("+0" at container start; rewrite it,
 # e.g. "+30" or "-5", to step the clock). libfaketime re-reads it at most once a second
-# (FAKETIME_CACHE_DURATION=1), so a change takes effect within 1 s: FAKETIME_NO_CACHE=1
+# (FAKETIME_CACHE_DURATION=1, whole seconds), so a change shows within 2 s: FAKETIME_NO_CACHE=1
 # (re-read on every clock call) cut ZooKeeper's throughput ~20x (bench/zk_faketime.py).
 # Monotonic clocks are faked too (no FAKETIME_DONT_FAKE_MONOTONIC).
 # Environment: FAULTLINE_NODE (n<i>), FAULTLINE_NODES (comma-separated), FAULTLINE_ZK_HEAP
