@@ -37,10 +37,15 @@ def heal_cluster(cluster: Any) -> dict[str, Any]:
             return nodes
         return run
 
-    if supports(cluster, Pausable):
-        steps.append(("resumed", every_node(cluster.resume)))
-    if supports(cluster, Killable):
-        steps.append(("started", every_node(cluster.start)))
+    pausable, killable = supports(cluster, Pausable), supports(cluster, Killable)
+    if pausable or killable:
+        def revive(node: str) -> None:  # one round of execs for both
+            if pausable:
+                cluster.resume(node)
+            if killable:
+                cluster.start(node)
+        name = "+".join(w for w, on in (("resumed", pausable), ("started", killable)) if on)
+        steps.append((name, every_node(revive)))
     net = partitioner(cluster)
     if net is not None:
         steps.append(("partition", lambda: net.heal() or "healed"))

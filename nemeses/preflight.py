@@ -63,11 +63,10 @@ def _process(capability: type, f: str) -> Callable[[Any], str]:
         if not supports(cluster, capability):
             raise PreflightError(f"cluster {type(cluster).__name__} cannot {f} nodes")
         if callable(getattr(cluster, "server_state", None)):
-            problems = {}
-            for node in cluster.nodes:
-                state = cluster.server_state(node)
-                if state not in ("running", "paused", "stopped"):
-                    problems[node] = f"server control answered {state!r}"
+            nodes = list(cluster.nodes)
+            states = dict(zip(nodes, on_nodes(nodes, cluster.server_state)))
+            problems = {n: f"server control answered {s!r}" for n, s in states.items()
+                        if s not in ("running", "paused", "stopped")}
             if problems:
                 raise PreflightError(f"{f} impossible: {_detail(problems)}")
         return capability.__name__
