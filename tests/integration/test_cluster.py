@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
 import time
 
 import docker
@@ -200,12 +201,27 @@ def test_never_healthy_cluster_is_a_cluster_error_with_logs_and_no_leftovers():
     assert leftovers(c.name) == ([], [])
 
 
-def test_five_node_etcd():
-    c = ComposeCluster("etcd", 5)
-    try:
-        c.up()
+@pytest.mark.parametrize("db", DBS)
+def test_five_nodes(db):
+    with ComposeCluster(db, 5) as c:
         assert c.nodes == ["n1", "n2", "n3", "n4", "n5"]
+        assert all(c.healthy(n) for n in c.nodes)
         assert c.leader() in c.nodes
-    finally:
-        c.down()
     assert leftovers(c.name) == ([], [])
+
+
+def test_cli_up_status_down(capsys):
+    from harness.cli import main
+
+    name = f"faultline-clitest-{os.getpid()}"
+    try:
+        assert main(["cluster", "up", "--db", "etcd", "--name", name]) == 0
+        assert f"{name}: etcd, leader n" in capsys.readouterr().out
+        assert main(["cluster", "status", "--name", name]) == 0
+        status = capsys.readouterr().out
+        assert status.count("server running, serving") == 3
+    finally:
+        assert main(["cluster", "down", "--name", name]) == 0
+    assert f"removed {name}" in capsys.readouterr().out
+    assert leftovers(name) == ([], [])
+    assert main(["cluster", "down", "--name", name]) == 0      # idempotent
