@@ -8,8 +8,9 @@ import pytest
 from harness.errors import BadInputError, PreflightError
 from harness.generator import phases, time_limit
 from harness.generator.testing import simulate
+from harness.history import History
 from harness.op import INFO, INVOKE, NEMESIS, Op
-from nemeses import package, process
+from nemeses import fault_intervals, package, process
 from nemeses.combined import HEAL_ORDER
 from nemeses.partition import PartitionNemesis
 from nemeses.record import FILENAME, FaultRecord, read
@@ -217,3 +218,24 @@ def test_record_survives_as_json_and_rejects_other_files(tmp_path):
         read(tmp_path / "other.json")
     with pytest.raises(ValueError, match="no fault record"):
         read(tmp_path / "missing")
+
+
+def test_fault_intervals_run_from_applied_start_to_healed_stop():
+    def nem(t, typ, f, value=None, error=None):
+        return Op(type=typ, f=f, value=value, process=NEMESIS, time=int(t * NS), error=error)
+
+    history = [
+        nem(1, INVOKE, "kill", "one"), nem(1.5, INFO, "kill", {"nodes": ["n1"]}),
+        Op(type=INVOKE, f="read", process=0, time=2 * NS),
+        nem(3, INVOKE, "start"), nem(3.2, INFO, "start", {"nodes": ["n1"]}),
+        nem(4, INVOKE, "start-partition", "isolate-leader"),
+        nem(4.1, INFO, "start-partition", {"grudge": {}}, error="no leader to isolate; nothing cut"),
+        nem(5, INVOKE, "stop-partition"), nem(5.3, INFO, "stop-partition", {"healed": True}),
+        nem(6, INVOKE, "bump-clock", {}), nem(6.5, INFO, "bump-clock", {"offsets": {"n1": 3.0}}),
+    ]
+    assert fault_intervals(History(history)) == [
+        {"fault": "kill", "start": 1.5, "stop": 3.2, "value": {"nodes": ["n1"]}},
+        {"fault": "clock", "start": 6.5, "stop": None, "value": {"offsets": {"n1": 3.0}}},
+    ]
+    only_kill = package(["kill"]).perf
+    assert [i["fault"] for i in fault_intervals(history, only_kill)] == ["kill"]
