@@ -169,12 +169,15 @@ class ComposeCluster:
 
     def _read_ips(self) -> None:
         for node in self.nodes:
-            attrs = self._container(node).attrs
-            networks = attrs["NetworkSettings"]["Networks"]
-            ips = [n["IPAddress"] for n in networks.values() if n.get("IPAddress")]
-            if not ips:
-                raise ClusterError(f"{self.name}: node {node} has no IP address")
-            self._ips[node] = ips[0]
+            self._read_ip(node)
+
+    def _read_ip(self, node: str) -> str:
+        networks = self._container(node).attrs["NetworkSettings"]["Networks"]
+        ips = [n["IPAddress"] for n in networks.values() if n.get("IPAddress")]
+        if not ips:
+            raise ClusterError(f"{self.name}: node {node} has no IP address")
+        self._ips[node] = ips[0]
+        return ips[0]
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.up_timeout
@@ -256,9 +259,7 @@ class ComposeCluster:
     def peer_ip(self, node: str) -> str:
         """The node's IP on the cluster network (fixed for the container's lifetime)."""
         self._check_node(node)
-        if node not in self._ips:
-            self._read_ips()
-        return self._ips[node]
+        return self._ips.get(node) or self._read_ip(node)
 
     def address(self, node: str) -> tuple[str, int]:
         return self.peer_ip(node), self.spec.client_port
@@ -277,16 +278,27 @@ class ComposeCluster:
     # ---- health and leadership -----------------------------------------------------------
 
     def healthy(self, node: str) -> bool:
-        host, port = self.address(node)
+        """Whether the node serves now; False also when its container is gone."""
+        try:
+            host, port = self.address(node)
+        except ClusterError:
+            return False
         if self.db == "etcd":
             return probes.etcd_healthy(host, port)
         status = probes.zk_status(host, port)
         return status is not None and status.serving
 
     def leader(self) -> str | None:
+        probe = probes.etcd_status if self.db == "etcd" else probes.zk_status
+        statuses = {}
+        for node in self.nodes:
+            try:
+                statuses[node] = probe(*self.address(node))
+            except ClusterError:        # container gone: no opinion
+                statuses[node] = None
         if self.db == "etcd":
-            return probes.etcd_leader({n: probes.etcd_status(*self.address(n)) for n in self.nodes})
-        return probes.zk_leader({n: probes.zk_status(*self.address(n)) for n in self.nodes})
+            return probes.etcd_leader(statuses)
+        return probes.zk_leader(statuses)
 
     # ---- capabilities: Killable, Pausable ----------------------------------------------
 

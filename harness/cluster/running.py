@@ -21,27 +21,38 @@ class RunningCluster:
     db: str
     nodes: tuple[str, ...]
     image: str
-    states: dict[str, str]     # node -> container state (running, exited, ...)
+    states: dict[str, str]     # node -> container state (running, exited, ..., missing)
 
 
 def running_clusters(client: docker.DockerClient | None = None,
                      db: str | None = None) -> dict[str, RunningCluster]:
     """Every faultline cluster on this host (optionally of one db), by project name."""
     client = client or docker_client()
-    found: dict[str, dict] = {}
+    found: dict[str, RunningCluster] = {}
     for container in client.containers.list(all=True, filters={"label": "faultline.db"}):
         labels = container.labels
         name = labels.get(PROJECT_LABEL)
         if name is None or (db is not None and labels["faultline.db"] != db):
             continue
-        entry = found.setdefault(name, {"db": labels["faultline.db"], "states": {},
-                                        "image": container.attrs["Config"]["Image"]})
-        entry["states"][labels.get("faultline.node", container.name)] = container.status
+        config = container.attrs["Config"]
+        cluster = found.setdefault(name, RunningCluster(
+            name, labels["faultline.db"], _nodes_from_env(config.get("Env") or []),
+            config["Image"], {}))
+        cluster.states[labels.get("faultline.node", container.name)] = container.status
     return {
-        name: RunningCluster(name, e["db"], tuple(sorted(e["states"], key=_node_order)),
-                             e["image"], dict(sorted(e["states"].items(), key=lambda kv: _node_order(kv[0]))))
-        for name, e in sorted(found.items())
+        name: RunningCluster(c.name, c.db, c.nodes, c.image,
+                             {n: c.states.get(n, "missing") for n in c.nodes})
+        for name, c in sorted(found.items())
     }
+
+
+def _nodes_from_env(env: list[str]) -> tuple[str, ...]:
+    """All node names of the cluster, from a container's FAULTLINE_NODES (a cluster whose
+    removal was interrupted may have lost some containers: their names stay known)."""
+    for item in env:
+        if item.startswith("FAULTLINE_NODES="):
+            return tuple(item.split("=", 1)[1].split(","))
+    return ()
 
 
 def attach(name: str, client: docker.DockerClient | None = None) -> ComposeCluster:
@@ -54,8 +65,3 @@ def attach(name: str, client: docker.DockerClient | None = None) -> ComposeClust
             return ComposeCluster(info.db, len(info.nodes), name=info.name, image=info.image)
     known = ", ".join(clusters) or "none"
     raise BadInputError(f"no faultline cluster named {name!r} (existing: {known})")
-
-
-def _node_order(node: str) -> tuple[int, str]:
-    digits = node[1:]
-    return (int(digits), node) if digits.isdigit() else (1 << 30, node)

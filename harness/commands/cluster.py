@@ -83,7 +83,7 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"{name}: {info.db}, {len(info.nodes)} nodes, image {info.image}, leader {leader}")
         for node in info.nodes:
             container_state = info.states[node]
-            if container_state == "running":
+            if container_state == "running":  # exec and probes need a running container
                 host, port = cluster.address(node)
                 server = cluster.server_state(node)
                 serves = "serving" if cluster.healthy(node) else "not serving"
