@@ -44,8 +44,8 @@ class FakeResult:
 
 class FakeKazoo:
     """Znodes in a dict; ``inject[name]`` lists what the next calls of ``name`` do instead
-    (an exception to answer with, HANG, REFUSE, FAST_LOSS, or a callable run before
-    answering)."""
+    (an exception to answer with, HANG, REFUSE, FAST_LOSS, ("delay", s), or a callable run
+    before answering)."""
 
     def __init__(self, **kwargs):
         self.kwargs, self.connected, self.znodes, self.calls = kwargs, True, {}, []
@@ -81,10 +81,13 @@ class FakeKazoo:
         # A sent request is answered later, never before the call returns (like kazoo's
         # connection thread); only REFUSE and FAST_LOSS above settle synchronously.
         later = asyncio.get_running_loop().call_soon
-        if isinstance(step, BaseException):
+        if isinstance(step, tuple):  # ("delay", seconds): answer normally, that much later
+            delay = step[1]
+            later = lambda *args: asyncio.get_running_loop().call_later(delay, *args)  # noqa: E731
+        elif isinstance(step, BaseException):
             later(result.settle, None, step)
             return result
-        if callable(step):
+        if callable(step) and not isinstance(step, tuple):
             step()
         try:
             value = action()
@@ -268,8 +271,21 @@ def test_close_stops_the_session_once():
 def test_real_kazoo_marks_requests_it_refuses_before_queuing():
     """The refusal marker on the real KazooClient: a session never started is CLOSED, and
     kazoo fails a request on it before queuing it."""
-    from workloads.clients.zookeeper import _InlineCallbackHandler, _RefusalAwareKazooClient
+    from workloads.clients.kazoo_bridge import InlineCallbackHandler, RefusalAwareKazooClient
 
-    zk = _RefusalAwareKazooClient(hosts="127.0.0.1:1", handler=_InlineCallbackHandler())
+    zk = RefusalAwareKazooClient(hosts="127.0.0.1:1", handler=InlineCallbackHandler())
     result = zk.get_async("/x")
     assert result.refused and isinstance(result.exception, kx.ConnectionClosedError)
+
+
+def test_one_deadline_covers_all_the_requests_of_an_op():
+    """sync answered late + get never answered: the read ends at the op's deadline, not
+    at one deadline per request."""
+    async def scenario(client, zk):
+        zk.inject["sync"] = [("delay", 0.25)]
+        zk.inject["get"] = [HANG]
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        assert await do(client, "read") == (FAIL, None, "timeout")
+        return loop.time() - start
+    assert run("sync", scenario, timeout_s=0.3) < 0.45

@@ -17,19 +17,18 @@ Mapping (key ``k`` of an op is the znode ``/<key_prefix>/k``; values are decimal
 
 kazoo runs its own threads; each ``*_async`` call returns an IAsyncResult whose callback
 resolves an asyncio future through ``loop.call_soon_threadsafe``. One KazooClient (one
-session) per logical process, connected to its node only. Errors are classified by
+session) per logical process, connected to its node only (bridging and "never sent"
+detection: :mod:`workloads.clients.kazoo_bridge`). Errors are classified by
 :func:`classify_zk_error` (pure, unit-tested); the table is in docs/clients.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Any, Callable, Mapping
 
 from kazoo import exceptions as kx
 from kazoo.client import KazooClient
-from kazoo.handlers.threading import AsyncResult, SequentialThreadingHandler
 from kazoo.retry import KazooRetry
 
 from checkers.models import CAS_MISMATCH
@@ -38,6 +37,8 @@ from harness.op import FAIL, OK, Op
 from workloads.clients.common import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
                                       encode_value, key_prefix, resolve_address,
                                       unknown_outcome_type)
+from workloads.clients.kazoo_bridge import (InlineCallbackHandler, NotSentError,
+                                            RefusalAwareKazooClient, in_daemon_thread, send)
 
 ZOOKEEPER_CLIENT_PORT = 2181
 READ_MODES = ("sync", "plain")
@@ -57,10 +58,6 @@ DEFINITE_ERRORS: tuple[type[Exception], ...] = (
 code replaces the transaction), or that kazoo raises before queuing anything."""
 
 
-class NotSentError(Exception):
-    """The request never left this process (not connected, or kazoo refused to queue it)."""
-
-
 def classify_zk_error(f: str, error: BaseException) -> tuple[str, str]:
     """(completion type, error text) for an error met by the LAST request of an op.
 
@@ -78,70 +75,10 @@ def classify_zk_error(f: str, error: BaseException) -> tuple[str, str]:
     return unknown_outcome_type(f), f"{name}: {error}" if str(error) else name
 
 
-class _RefusalAwareKazooClient(KazooClient):
-    """Marks the requests kazoo fails before queuing them (session closed, expired or
-    auth-failed): those certainly never left. The same exceptions also reach requests
-    that WERE sent (kazoo fails its pending requests with SessionExpiredError), and a fast
-    answer can settle a sent request before ``*_async`` returns, so neither the exception
-    type nor "already settled" can tell the two apart; where kazoo refuses can."""
-
-    def _call(self, request: Any, async_object: Any) -> Any:
-        queued = super()._call(request, async_object)
-        if queued is False and async_object is not None:
-            async_object.refused = True
-        return queued
-
-
-class _InlineCallbackResult(AsyncResult):
-    """Runs ``rawlink`` callbacks in the thread that settles the result (kazoo's
-    connection thread) instead of queueing them for kazoo's completion thread. Our callback
-    only hands the result to the event loop, so this saves one thread hop per request;
-    kazoo's own rawlink callbacks (ensure_path's chain of creates) only queue further
-    requests, which does not block either."""
-
-    refused = False
-
-    def _do_callbacks(self) -> None:
-        for callback in self._callbacks:
-            callback(self)
-
-
-class _InlineCallbackHandler(SequentialThreadingHandler):
-    def async_result(self) -> AsyncResult:
-        return _InlineCallbackResult(self)
-
-
-def _in_daemon_thread(fn: Callable[..., Any], *args: Any) -> asyncio.Future:
-    """Run a blocking kazoo call without a pool whose threads would hold up exit."""
-    loop = asyncio.get_running_loop()
-    fut = loop.create_future()
-
-    def run() -> None:
-        try:
-            result = fn(*args)
-        except BaseException as e:  # noqa: BLE001 - handed to the awaiting coroutine
-            loop.call_soon_threadsafe(_settle_exception, fut, e)
-        else:
-            loop.call_soon_threadsafe(_settle_result, fut, result)
-
-    threading.Thread(target=run, name=f"zk-{fn.__name__}", daemon=True).start()
-    return fut
-
-
-def _settle_result(fut: asyncio.Future, value: Any) -> None:
-    if not fut.done():
-        fut.set_result(value)
-
-
-def _settle_exception(fut: asyncio.Future, error: BaseException) -> None:
-    if not fut.done():
-        fut.set_exception(error)
-
-
 class ZooKeeperClient:
     """One logical process' ZooKeeper session on one node. See the module doc."""
 
-    kazoo_class: Callable[..., KazooClient] = _RefusalAwareKazooClient
+    kazoo_class: Callable[..., KazooClient] = RefusalAwareKazooClient
     """What ``open`` instantiates (unit tests substitute a scripted fake)."""
 
     def __init__(self, *, read_mode: str, prefix: str, timeout_s: float):
@@ -152,6 +89,7 @@ class ZooKeeperClient:
         self._timeout = timeout_s
         self._zk: KazooClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._deadline = 0.0
         self.node: str | None = None
 
     async def open(self, test: Mapping[str, Any], node: str) -> None:
@@ -164,22 +102,24 @@ class ZooKeeperClient:
         retry = KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=1.0)
         self._zk = self.kazoo_class(hosts=f"{host}:{port}", timeout=SESSION_TIMEOUT_S,
                                     connection_retry=retry, randomize_hosts=False,
-                                    handler=_InlineCallbackHandler())
+                                    handler=InlineCallbackHandler())
         try:
             # Bounded by the request deadline, which the runner keeps below the worker's
             # op timeout: a failed open is then reported by us, not cut short mid-close.
-            await _in_daemon_thread(self._zk.start, self._timeout)
+            await in_daemon_thread(self._zk.start, self._timeout)
         except BaseException:
             await self.close(test)
             raise
 
     async def setup(self, test: Mapping[str, Any]) -> None:
         """Create the parent znode of this test's registers."""
-        await _in_daemon_thread(self._zk.ensure_path, self._parent)
+        await in_daemon_thread(self._zk.ensure_path, self._parent)
 
     async def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         f = op.f
         path = f"{self._parent}/{op.key}"
+        # One deadline for all the requests of the op (sync + get, set + create, ...).
+        self._deadline = self._loop.time() + self._timeout
         try:
             if f == "read":
                 value = await self._read_value(path)
@@ -210,7 +150,7 @@ class ZooKeeperClient:
                 zk.close()
 
         try:
-            await asyncio.wait_for(_in_daemon_thread(stop_and_close), CLOSE_TIMEOUT_S)
+            await asyncio.wait_for(in_daemon_thread(stop_and_close), CLOSE_TIMEOUT_S)
         except (asyncio.TimeoutError, kx.KazooException):
             pass  # a stuck close is left to its daemon thread; the session expires anyway
 
@@ -219,7 +159,12 @@ class ZooKeeperClient:
     async def _read(self, path: str) -> tuple[bytes, Any] | None:
         """(data, stat) of ``path`` in the read mode, None when it does not exist."""
         if self._sync_reads:
-            synced, got = self._send(self._zk.sync_async, path), self._send(self._zk.get_async, path)
+            synced = self._send(self._zk.sync_async, path)
+            try:
+                got = self._send(self._zk.get_async, path)
+            except BaseException:
+                synced.cancel()
+                raise
             try:
                 await self._wait(synced)
             except BaseException:
@@ -273,47 +218,21 @@ class ZooKeeperClient:
             return op.with_(type=FAIL, node=self.node, error="bad-version")
         return op.with_(type=OK, node=self.node)
 
-    # -- bridging kazoo into asyncio ----------------------------------------------------
+    # -- requests -------------------------------------------------------------------
 
     def _send(self, call: Callable[..., Any], *args: Any) -> asyncio.Future:
-        """Issue one kazoo request; a future of its result. Raises NotSentError when the
-        request certainly never left: the session was not connected, or kazoo failed the
-        request instead of queuing it."""
-        zk = self._zk
-        if zk is None or not zk.connected:
-            raise NotSentError("session not connected")
-        result = call(*args)
-        if getattr(result, "refused", False):
-            raise NotSentError(f"{type(result.exception).__name__}: refused by kazoo")
-        loop = self._loop
-        fut = loop.create_future()
-        result.rawlink(lambda r: _post(loop, r, fut))
-        return fut
+        if self._zk is None:
+            raise NotSentError("client not open")
+        return send(self._zk, self._loop, call, *args)
 
     async def _wait(self, fut: asyncio.Future) -> Any:
-        return await asyncio.wait_for(fut, self._timeout)
+        """The request's result, within what is left of the op's deadline."""
+        return await asyncio.wait_for(fut, max(0.0, self._deadline - self._loop.time()))
 
 
 async def _back_off_if_not_sent(error: BaseException) -> None:
     if isinstance(error, NotSentError):
         await asyncio.sleep(NOT_SENT_BACKOFF_S)
-
-
-def _post(loop: asyncio.AbstractEventLoop, result: Any, fut: asyncio.Future) -> None:
-    """In a kazoo thread: hand the result to the loop, unless the loop is gone."""
-    try:
-        loop.call_soon_threadsafe(_transfer, result, fut)
-    except RuntimeError:
-        pass  # the loop closed: nobody waits for this answer any more
-
-
-def _transfer(result: Any, fut: asyncio.Future) -> None:
-    if fut.done():
-        return  # timed out or cancelled meanwhile
-    if result.successful():
-        fut.set_result(result.value)
-    else:
-        fut.set_exception(result.exception)
 
 
 def zookeeper_client_factory(test: Mapping[str, Any]) -> Callable[[], ZooKeeperClient]:
