@@ -9,7 +9,7 @@ Optional members the search uses when present:
 - ``read_only(op) -> bool``: the op never changes the state; with an unknown outcome
   (``info``) it constrains nothing and is dropped before the search.
 - ``describe(op) -> str``: a short human form of an op, for counterexamples.
-- ``order_views(ops)``: see :mod:`checkers.order` (write-order pruning, unique values).
+- ``order_views(entries)``: see :mod:`checkers.order` (write-order pruning, unique values).
 
 The op given to ``step`` is the *outcome* of an operation: for an ``ok`` completion the
 completion op (a read carries the value read), for an unknown outcome the invocation with
@@ -107,9 +107,9 @@ class RegisterModel:
     def read_only(self, op: Op) -> bool:
         return op.f in READ_FS or is_cas_mismatch(op)
 
-    def order_views(self, ops: list[Op]) -> tuple[list, Any]:
-        """Write-order views of ``ops`` (see :mod:`checkers.order`): versions are values."""
-        return [self._view(op) for op in ops], self.initial
+    def order_views(self, entries: list[Any]) -> tuple[list, Any]:
+        """Write-order views (see :mod:`checkers.order`): versions are the values."""
+        return [self._view(e.op) for e in entries], self.initial
 
     def _view(self, op: Op) -> tuple[str, Any, Any] | None:
         if op.f in READ_FS:
@@ -167,9 +167,9 @@ class KVModel:
     def read_only(self, op: Op) -> bool:
         return op.f in READ_FS
 
-    def order_views(self, ops: list[Op]) -> tuple[list, Any] | None:
-        """Write-order views when put/append values are unique (:mod:`checkers.kv_versions`)."""
-        return kv_order_views(ops, self.initial)
+    def order_views(self, entries: list[Any]) -> tuple[list, Any] | None:
+        """Write-order views when values spell versions (:mod:`checkers.kv_versions`)."""
+        return kv_order_views(entries, self.initial)
 
     def partition(self, history: History) -> dict[Any, list[Pair]]:
         return _partition_by_key(history)

@@ -16,11 +16,11 @@ in every valid linearization, so the search may refuse any order that breaks one
 Each constraint is "if j is linearized, i was linearized before it", which is what the
 search checks (``Entry.preds``). Constraints out of an unknown (info) entry only come from
 rule 1, whose target cannot succeed without it. The model opts in with
-``order_views(ops) -> (views, initial) | None``: per op ``(kind, observed, written)`` or
+``order_views(entries) -> (views, initial) | None``: per entry ``(kind, observed, written)`` or
 None, kind being ``read``, ``write``, ``cas`` (observes one version, writes another) or
 ``mismatch`` (mismatches and unconstrained reads add nothing); ``initial`` names the
 initial version. Values here are *versions*: for a register the value written; for the
-kv model the op that wrote last (see :mod:`checkers.kv_versions`).
+kv model the entry that wrote last (see :mod:`checkers.kv_versions`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _bits(mask: int):
 
 def register_order(model: Any, entries: list[Entry]) -> bool:
     """Add the constraints above to ``entries[i].preds``; False when values repeat."""
-    found = model.order_views([e.op for e in entries])
+    found = model.order_views(entries)
     if found is None:
         return False
     views, initial = found

@@ -129,6 +129,24 @@ def kv_ops(draw, max_ops=6):
     return ops, order
 
 
+@st.composite
+def kv_spelled_ops(draw, max_ops=7):
+    """Puts and appends whose values spell unambiguously (single letters, some repeated),
+    so the version hints of checkers.kv_versions apply, and gets of plausible strings."""
+    n = draw(st.integers(2, max_ops))
+    ops = []
+    for _ in range(n):
+        f = draw(st.sampled_from(["get", "get", "put", "append", "append"]))
+        outcome = draw(st.sampled_from([OK, OK, OK, INFO, None]))
+        if f == "get":
+            ops.append((f, None, outcome, draw(st.text("pqab", max_size=4)), None))
+        else:
+            v = draw(st.sampled_from(["p", "q"] if f == "put" else ["a", "b", "a"]))
+            ops.append((f, v, outcome, v, None))
+    order = draw(st.permutations(range(2 * n)))
+    return ops, order
+
+
 # -- properties ------------------------------------------------------------------------
 @pytest.mark.parametrize("engine", ENGINES)
 @settings(max_examples=150, deadline=None)
@@ -152,6 +170,15 @@ def test_write_order_pruning_agrees_with_brute_force(engine, case):
 @settings(max_examples=150, deadline=None)
 @given(case=kv_ops())
 def test_kv_search_agrees_with_brute_force(engine, case):
+    model = get_model("kv")
+    history = build(*case)
+    assert check_linearizable(history, model, native=engine).valid == brute_force(history, model)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=300, deadline=None)
+@given(case=kv_spelled_ops())
+def test_kv_version_hints_agree_with_brute_force(engine, case):
     model = get_model("kv")
     history = build(*case)
     assert check_linearizable(history, model, native=engine).valid == brute_force(history, model)
