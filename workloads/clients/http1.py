@@ -183,7 +183,9 @@ class HttpConnection:
 
     @property
     def connected(self) -> bool:
-        return self._proto is not None and not self._proto.closed
+        proto = self._proto
+        return (proto is not None and not proto.closed
+                and not proto.transport.is_closing())
 
     async def connect(self) -> None:
         """Open the connection if it is not open. Raises :class:`NotSent` on failure."""
