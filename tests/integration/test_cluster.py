@@ -191,13 +191,15 @@ def test_missing_image_is_a_preflight_error():
     assert leftovers(c.name) == ([], [])
 
 
-def test_never_healthy_cluster_is_a_cluster_error_with_logs_and_no_leftovers():
+def test_never_healthy_cluster_is_a_cluster_error_with_logs_and_no_leftovers(tmp_path):
     # etcd exits at once: its data dir cannot be created.
     c = ComposeCluster("etcd", env={"FAULTLINE_ETCD_ARGS": "--data-dir /proc/forbidden"},
-                       up_timeout=5)
+                       up_timeout=5, workdir=str(tmp_path))
     with pytest.raises(ClusterError, match="not healthy.*cannot access data directory") as raised:
         c.up()
     assert set(raised.value.log_tails) == {"n1", "n2", "n3"}
+    saved = tmp_path / f"{c.name}-failed-up"
+    assert "cannot access data directory" in (saved / "n1" / "server.log").read_text()
     assert leftovers(c.name) == ([], [])
 
 
