@@ -15,7 +15,7 @@ resolved when the op runs with the nemesis' seeded RNG (``leader`` = whoever lea
   "duration_s": 5}}``: on each target node, flip the offset between its current value
   and current + ``delta_s`` every ``period_s`` for ``duration_s`` (blocks that long), then
   leave the current value. Completion value adds ``"between": {node: [a, b]}``,
-  ``"flips": {node: count}``, ``period_s`` and ``duration_s``.
+  ``"flips": {node: count or null if docker lost it}``, ``period_s``, ``duration_s``.
 - ``{"f": "reset-clock"}``: every node's offset back to 0.
 
 Every completion's ``offsets`` holds each node's offset *read back from the node* after

@@ -139,7 +139,9 @@ class FileClock:
 
     def clock_offset(self, node: str) -> float:
         """The offset ``node``'s file holds now."""
-        out = self._run(node, ["sh", "-c", READ_SCRIPT], "read clock of")
+        code, out = exec_read(self._cluster, node, ["sh", "-c", READ_SCRIPT])
+        if code != 0:
+            raise ClusterError(f"could not read clock of {node}: exit {code}: {out.strip()[-300:]}")
         try:
             return parse_offset(out)
         except ValueError as e:
@@ -155,9 +157,10 @@ class FileClock:
         return self.clock_offsets()
 
     def strobe(self, node: str, base_s: float, other_s: float, period_s: float,
-               duration_s: float) -> int:
+               duration_s: float) -> int | None:
         """Flip ``node``'s offset between ``base_s`` and ``other_s`` every ``period_s``
-        for ``duration_s`` seconds, ending at ``base_s``. Blocks; returns the flip count."""
+        for ``duration_s`` seconds, ending at ``base_s``. Blocks; returns the flip count
+        (None when docker lost the command's output)."""
         if not period_s >= MIN_STROBE_PERIOD_S:
             raise ValueError(f"strobe period must be >= {MIN_STROBE_PERIOD_S} s, got {period_s}")
         if not duration_s > 0:
@@ -165,14 +168,16 @@ class FileClock:
         argv = ["sh", "-c", STROBE_SCRIPT, "sh", format_offset(base_s), format_offset(other_s),
                 f"{period_s:.3f}", str(max(1, round(duration_s * 1000)))]
         out = self._run(node, argv, "strobe clock on")
+        if not out.strip():
+            return None  # the strobe ran (exit 0) but docker lost its output
         try:
             return int(out.strip().splitlines()[-1])
-        except (ValueError, IndexError):
+        except ValueError:
             raise ClusterError(f"{node}: strobe printed {out.strip()[-80:]!r}") from None
 
     def capability(self, node: str) -> tuple[str | None, float]:
         """(None, settle seconds) when ``node`` can skew its clock, else (the reason, 0)."""
-        code, out = self._cluster.exec(node, ["sh", "-c", PROBE_SCRIPT], check=False)
+        code, out = exec_read(self._cluster, node, ["sh", "-c", PROBE_SCRIPT])
         answer = out.strip().splitlines()[-1] if out.strip() else f"probe exited {code}"
         if not answer.startswith("yes:"):
             return answer.removeprefix("no: "), 0.0
@@ -229,3 +234,14 @@ def on_nodes(nodes: Sequence[str], action: Callable[[str], T]) -> list[T]:
             raise error
     return [f.result() for f in futures]
 
+
+def exec_read(cluster: _ExecNodes, node: str, argv: Sequence[str], attempts: int = 5) -> tuple[int, str]:
+    """``cluster.exec`` for a read-only command that always prints something: runs it
+    again while its output comes back empty. A docker exec of a short command sometimes
+    loses its output (docker/docker-py#2042); re-reading beats misreading a node."""
+    code, out = cluster.exec(node, argv, check=False)
+    for _ in range(attempts - 1):
+        if out.strip():
+            break
+        code, out = cluster.exec(node, argv, check=False)
+    return code, out

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Protocol, Sequence
 
-from harness.cluster.clock import on_nodes
+from harness.cluster.clock import exec_read, on_nodes
 from harness.errors import ClusterError, PreflightError
 
 CHAIN = "FAULTLINE-PACKET"
@@ -42,6 +42,7 @@ DELAYER_PATH = "/run/faultline/nfqueue_delayer.py"
 PID_FILE = "/run/faultline/packet-delayer.pid"
 DELAYER_LOG = "/var/log/faultline/packet-delayer.log"
 METHODS = ("auto", "netem", "iptables")
+LIST_END = "-- end of faultline packet state --"
 _DELAYER_SOURCE = Path(__file__).with_name("nfqueue_delayer.py")
 
 
@@ -113,9 +114,9 @@ pgrep -af '^python3 {DELAYER_PATH}'
 if command -v tc >/dev/null; then
   for dev in $(ls /sys/class/net); do tc qdisc show dev "$dev" | grep "qdisc [a-z]* {NETEM_HANDLE}:"; done
 fi
-true
+echo {LIST_END}
 """
-"""Print what of ours is on the node: rules, delayer processes, qdiscs."""
+"""Print what of ours is on the node (rules, delayer processes, qdiscs), then LIST_END."""
 
 PROBE_SCRIPT = f"""
 # key=value lines: what this node can do for packet faults. $1 is the delayer's source.
@@ -240,7 +241,7 @@ class PacketShaper:
         nodes = list(self._cluster.nodes)
 
         def facts(node: str) -> dict[str, bool]:
-            _, out = self._cluster.exec(node, ["sh", "-c", PROBE_SCRIPT, "sh", source], check=False)
+            _, out = exec_read(self._cluster, node, ["sh", "-c", PROBE_SCRIPT, "sh", source])
             return parse_probe(out)
         return dict(zip(nodes, on_nodes(nodes, facts)))
 
@@ -273,8 +274,11 @@ class PacketShaper:
 
     def leftovers(self, node: str) -> list[str]:
         """What of ours is on ``node`` (rules, delayer processes, qdiscs); [] when healed."""
-        _, out = self._cluster.exec(node, ["sh", "-c", LIST_SCRIPT], check=False)
-        return [line for line in out.splitlines() if line.strip()]
+        _, out = exec_read(self._cluster, node, ["sh", "-c", LIST_SCRIPT])
+        lines = out.splitlines()
+        if LIST_END not in lines:
+            raise ClusterError(f"could not list packet-fault state on {node}: {out.strip()[-200:]!r}")
+        return [line for line in lines if line.strip() and line != LIST_END]
 
     def _run(self, node: str, argv: Sequence[str], what: str) -> None:
         code, out = self._cluster.exec(node, argv, check=False)

@@ -252,3 +252,17 @@ def test_build_draws_bumps_and_strobes_within_bounds():
 def test_build_rejects_bad_options_with_one_line(opts, message):
     with pytest.raises(BadInputError, match=message):
         clock_nemesis.build(opts, FaultRecord())
+
+
+def test_a_read_whose_output_docker_lost_is_read_again(nodes):
+    FileClock(nodes).set_clock_offset("n1", 6)
+    real_exec, lost = nodes.exec, []
+
+    def flaky_exec(node, argv, *, check=True):
+        if not lost:
+            lost.append(argv)
+            return 0, ""  # docker/docker-py#2042: exit 0, output gone
+        return real_exec(node, argv, check=check)
+    nodes.exec = flaky_exec
+    assert FileClock(nodes).clock_offset("n1") == 6.0
+    assert lost

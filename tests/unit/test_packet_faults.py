@@ -7,9 +7,9 @@ import random
 import pytest
 
 from harness.cluster.packet import (
-    CHAIN, DELAYER_PATH, HEAL_SCRIPT, NETEM_HANDLE, PROBE_SCRIPT, QUEUE, PacketFault,
+    CHAIN, DELAYER_PATH, HEAL_SCRIPT, LIST_END, NETEM_HANDLE, PROBE_SCRIPT, QUEUE, PacketFault,
     PacketShaper, iptables_script, method_for, netem_script, parse_probe, shaped_peers, shaper_for)
-from harness.errors import BadInputError, PreflightError
+from harness.errors import BadInputError, ClusterError, PreflightError
 from harness.op import INVOKE, NEMESIS, Op
 from nemeses import packet as packet_nemesis
 from nemeses.packet import START, STOP, PacketNemesis
@@ -179,11 +179,16 @@ def test_teardown_without_setup_heals_every_node():
     assert sorted(n for n, _ in cluster.scripts) == cluster.nodes
 
 
-def test_shaper_leftovers_lists_non_empty_lines():
+def test_shaper_leftovers_lists_our_state_and_rereads_lost_output():
     class Leftover(ScriptCluster):
+        outputs = ["", f"-N {CHAIN}\n\n123 python3 {DELAYER_PATH} --queue {QUEUE}\n{LIST_END}\n"]
+
         def exec(self, node, argv, *, check=True):
-            return 0, f"-N {CHAIN}\n\n123 python3 {DELAYER_PATH} --queue {QUEUE}\n"
-    assert len(PacketShaper(Leftover()).leftovers("n1")) == 2
+            return 0, self.outputs.pop(0) if self.outputs else "garbage"
+    cluster = Leftover()
+    assert len(PacketShaper(cluster).leftovers("n1")) == 2  # the empty answer was re-read
+    with pytest.raises(ClusterError, match="could not list"):
+        PacketShaper(cluster).leftovers("n1")
 
 
 def test_build_makes_start_ops_from_the_targets():
