@@ -37,6 +37,10 @@ MAX_OFFSET_S = 100 * 365 * 86400.0
 MIN_STROBE_PERIOD_S = 0.01
 """One flip costs two forks inside the container (mv, sleep): ~2-5 ms."""
 
+CLOCK_IMAGES = {"etcd": "faultline/etcd-clock:3.4"}
+"""Image to run, per db, when a test has clock faults; a db not listed skews with its
+default image (ZooKeeper: libfaketime is in faultline/zookeeper)."""
+
 _OFFSET = re.compile(r"^\s*([+-]?)(\d+)(?:\.(\d*))?\s*$")
 
 T = TypeVar("T")
@@ -192,6 +196,11 @@ class FileClock:
         if code != 0:
             raise ClusterError(f"could not {what} {node}: exit {code}: {out.strip()[-300:]}")
         return out
+
+
+def clock_image(db: str, default: str) -> str:
+    """The image a ``db`` cluster must run for clock faults (``default`` when it skews)."""
+    return CLOCK_IMAGES.get(db, default)
 
 
 def clock_for(cluster: object) -> FileClock | None:
