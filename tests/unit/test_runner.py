@@ -1,6 +1,7 @@
 """The runner end to end with an in-memory cluster and clients (no Docker)."""
 
 import json
+import re
 import os
 import signal
 import threading
@@ -173,3 +174,11 @@ def test_bad_arguments_exit_254_with_one_line(argv, message, capsys, tmp_path):
     err = capsys.readouterr().err.strip()
     assert code == 254 and message in err and "\n" not in err
     assert not os.listdir(tmp_path)  # nothing was started or written
+
+
+def test_progress_line_shows_ops_and_rate(tmp_path, capsys):
+    run_test(plan_for(tmp_path, time_limit=1.5), cluster_factory=Clusters(),
+             client_factory=clients_over(FakeRegisters(), latency_s=0.001), progress=True)
+    err = capsys.readouterr().err
+    assert re.search(r"\r\s+1\.\ds\s+\d+ ops\s+\d+ ok\s+\d+ ok/s", err)
+    assert err.endswith("\r")  # the line is cleared at the end
