@@ -1,8 +1,8 @@
 """The register clients against real 3-node etcd and ZooKeeper clusters (docker compose).
 
-Known results per db and read mode, then the classification of errors met for real: a
-request to a paused server times out (unknown outcome: ``info`` for a write, ``fail`` for a
-read); a request to a stopped server is refused before it is sent (``fail``).
+Known results per db, read mode and etcd transport, then the classification of errors met
+for real: a request to a paused server times out (unknown outcome: ``info`` for a write,
+``fail`` for a read); a request to a stopped server is refused before it is sent (``fail``).
 """
 
 from __future__ import annotations
@@ -29,8 +29,17 @@ def cluster(request):
     c.down()
 
 
-def make_test(cluster, read_mode=None, **extra):
-    return {"db": cluster.db, "read_mode": read_mode, "nodes": list(cluster.nodes),
+@pytest.fixture(params=["http", "grpc"])
+def transport(request, cluster):
+    """The etcd transport; ZooKeeper has one client, so its grpc variant is skipped."""
+    if cluster.db != "etcd" and request.param != "http":
+        pytest.skip("etcd_transport applies to etcd only")
+    return request.param
+
+
+def make_test(cluster, read_mode=None, transport="http", **extra):
+    return {"db": cluster.db, "read_mode": read_mode, "etcd_transport": transport,
+            "nodes": list(cluster.nodes),
             "addresses": {n: list(cluster.address(n)) for n in cluster.nodes},
             "key_prefix": f"itest-{uuid.uuid4().hex[:10]}", **extra}
 
@@ -56,9 +65,9 @@ def invoke(f, value=None, key="k"):
 
 
 @pytest.mark.parametrize("mode_index", [0, 1])
-def test_known_results(cluster, mode_index):
+def test_known_results(cluster, transport, mode_index):
     read_mode = READ_MODES[cluster.db][mode_index]
-    test = make_test(cluster, read_mode)
+    test = make_test(cluster, read_mode, transport)
     # A cas whose compare against a value fails: etcd decides it in the txn (linearizable);
     # ZooKeeper compares against a read that may be stale, so it must not claim more.
     value_mismatch = CAS_MISMATCH if cluster.db == "etcd" else "value-differs"
@@ -110,8 +119,8 @@ def test_writes_are_visible_from_every_node(cluster):
     asyncio.run(main())
 
 
-def test_paused_server_write_is_info_and_read_is_fail(cluster):
-    test = make_test(cluster, client_timeout_s=1.0)
+def test_paused_server_write_is_info_and_read_is_fail(cluster, transport):
+    test = make_test(cluster, transport=transport, client_timeout_s=1.0)
 
     async def main():
         client = await opened(test, "n3", setup=True)
@@ -132,8 +141,8 @@ def test_paused_server_write_is_info_and_read_is_fail(cluster):
     wait_until(lambda: cluster.healthy("n3"), what="n3 to serve again")
 
 
-def test_stopped_server_is_fail_before_sending_and_recovers(cluster):
-    test = make_test(cluster)
+def test_stopped_server_is_fail_before_sending_and_recovers(cluster, transport):
+    test = make_test(cluster, transport=transport)
 
     async def main():
         client = await opened(test, "n3", setup=True)

@@ -15,6 +15,7 @@ from workloads.clients import client_factory
 from workloads.clients.common import decode_value, resolve_address, unknown_outcome_type
 from workloads.clients.etcd import (classify_status, classify_transport_error, completion_of,
                                     request_for)
+from workloads.clients.etcd_grpc import classify_rpc_error
 from workloads.clients.http1 import Lost, NotSent, ProtocolViolation, ResponseParser, ResponseTimeout
 from workloads.clients.zookeeper import NotSentError, classify_zk_error
 
@@ -117,6 +118,36 @@ def test_etcd_completions():
     assert completion_of("write", json.dumps(header).encode()) == (OK, None, None)
 
 
+# -- etcd over gRPC -----------------------------------------------------------------------
+
+REFUSED = ("failed to connect to all addresses; last error: UNKNOWN: ipv4:10.0.0.3:2379: "
+           "Failed to connect to remote host: Connection refused")
+
+
+@pytest.mark.parametrize("f", ["read", "write", "cas"])
+def test_grpc_pick_failure_is_not_sent(f):
+    kind, error = classify_rpc_error(f, 14, REFUSED)
+    assert (kind, error) == (FAIL, f"not-sent: {REFUSED}")
+
+
+@pytest.mark.parametrize("f", WRITES)
+@pytest.mark.parametrize("code, details, expected", [
+    (14, "Socket closed", (INFO, "unavailable: Socket closed")),
+    (14, "recvmsg:Connection reset by peer", (INFO, "unavailable: recvmsg:Connection reset by peer")),
+    (14, "etcdserver: leader changed", (INFO, "unavailable: etcdserver: leader changed")),
+    (4, "Deadline Exceeded", (INFO, "timeout")),
+    (1, "Locally cancelled by application!", (INFO, "cancelled: Locally cancelled by application!")),
+    (8, "etcdserver: too many requests", (FAIL, "resource-exhausted: etcdserver: too many requests")),
+    (3, "etcdserver: request is too large", (FAIL, "invalid-argument: etcdserver: request is too large")),
+])
+def test_grpc_status_classification(f, code, details, expected):
+    assert classify_rpc_error(f, code, details) == expected
+
+
+def test_grpc_unknown_outcome_of_a_read_is_fail():
+    assert classify_rpc_error("read", 4, "Deadline Exceeded") == (FAIL, "timeout")
+
+
 # -- ZooKeeper ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("f", ["read", "write", "cas"])
@@ -173,6 +204,8 @@ def test_resolve_address():
     ("etcd", {"key_prefix": "t", "read_mode": "sync"}, "read-mode"),
     ("zookeeper", {"key_prefix": "t", "read_mode": "serializable"}, "read-mode"),
     ("etcd", {}, "key_prefix"),
+    ("etcd", {"key_prefix": "t", "etcd_transport": "quic"}, "etcd_transport"),
+    ("etcd", {"key_prefix": "t", "etcd_transport": "grpc", "read_mode": "sync"}, "read-mode"),
     ("zookeeper", {"key_prefix": "t", "client_timeout_s": 0}, "client_timeout_s"),
 ])
 def test_client_factory_rejects_bad_options(db, test, match):
@@ -181,8 +214,14 @@ def test_client_factory_rejects_bad_options(db, test, match):
 
 
 def test_client_factory_defaults_make_fresh_clients():
+    from workloads.clients.etcd import EtcdClient
+    from workloads.clients.etcd_grpc import EtcdGrpcClient
+
     make = client_factory("etcd", {"key_prefix": "t"})
     assert make() is not make()
+    assert isinstance(make(), EtcdClient)
+    assert isinstance(client_factory("etcd", {"key_prefix": "t", "etcd_transport": "grpc"})(),
+                      EtcdGrpcClient)
     assert client_factory("zookeeper", {"key_prefix": "t", "read_mode": "plain"})() is not None
 
 

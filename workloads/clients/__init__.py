@@ -1,5 +1,6 @@
-"""Register clients per database: etcd (JSON gateway over our own asyncio HTTP/1.1) and
-ZooKeeper (kazoo bridged into asyncio). Both implement harness.client.Client.
+"""Register clients per database: etcd (JSON gateway over our own asyncio HTTP/1.1, or gRPC
+through aetcd's stubs) and ZooKeeper (kazoo bridged into asyncio). All implement
+harness.client.Client.
 
 ``client_factory(db, test)`` validates the test's client options now (a clear
 BadInputError before any cluster work) and returns a factory of fresh, unopened clients:
@@ -13,13 +14,27 @@ from typing import Any, Callable, Mapping
 
 from harness.client import Client
 from harness.errors import BadInputError
-from workloads.clients import etcd, zookeeper
+from workloads.clients import etcd, etcd_grpc, zookeeper
 
 READ_MODES = {"etcd": etcd.READ_MODES, "zookeeper": zookeeper.READ_MODES}
 """Accepted read modes per db; the first is the default."""
 
+ETCD_TRANSPORTS = {"http": etcd.etcd_client_factory, "grpc": etcd_grpc.etcd_grpc_client_factory}
+"""Test key ``etcd_transport``: ``http`` (default: etcd's JSON gateway, the least harness
+CPU per op) or ``grpc`` (aetcd's stubs: less etcd server CPU). See docs/clients.md."""
+
+
+def _etcd_factory(test: Mapping[str, Any]) -> Callable[[], Client]:
+    transport = test.get("etcd_transport") or "http"
+    make = ETCD_TRANSPORTS.get(transport)
+    if make is None:
+        raise BadInputError(f"etcd_transport must be one of {', '.join(ETCD_TRANSPORTS)}, "
+                            f"got {transport!r}")
+    return make(test)
+
+
 _FACTORIES = {
-    "etcd": etcd.etcd_client_factory,
+    "etcd": _etcd_factory,
     "zookeeper": zookeeper.zookeeper_client_factory,
 }
 
@@ -32,4 +47,4 @@ def client_factory(db: str, test: Mapping[str, Any]) -> Callable[[], Client]:
     return make(test)
 
 
-__all__ = ["READ_MODES", "client_factory"]
+__all__ = ["ETCD_TRANSPORTS", "READ_MODES", "client_factory"]

@@ -80,6 +80,11 @@ def classify_status(f: str, status: int, payload: bytes) -> tuple[str, str]:
         text = payload[:200].decode("utf-8", "replace").strip()
         definite = 400 <= status < 500
         return (FAIL if definite else unknown_outcome_type(f)), f"http-{status}: {text}"
+    return classify_grpc_code(f, code, message)
+
+
+def classify_grpc_code(f: str, code: int, message: str) -> tuple[str, str]:
+    """(completion type, error text) for an error etcd answered with gRPC ``code``."""
     name = GRPC_CODE_NAMES.get(code, f"grpc-{code}")
     kind = FAIL if code in DEFINITE_REJECTION_CODES else unknown_outcome_type(f)
     return kind, f"{name}: {message}"
@@ -188,15 +193,20 @@ class EtcdClient:
         return key64
 
 
-def etcd_client_factory(test: Mapping[str, Any]):
-    """A factory of fresh, unopened clients configured from ``test`` (validated now)."""
+def etcd_options(test: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of an etcd client (either transport), validated."""
     read_mode = test.get("read_mode") or "linearizable"
     if read_mode not in READ_MODES:
         raise BadInputError(f"etcd --read-mode must be one of {', '.join(READ_MODES)}, "
                             f"got {read_mode!r}")
-    prefix, timeout = key_prefix(test), client_timeout(test)
-    return lambda: EtcdClient(read_mode=read_mode, prefix=prefix, timeout_s=timeout)
+    return {"read_mode": read_mode, "prefix": key_prefix(test), "timeout_s": client_timeout(test)}
 
 
-__all__ = ["EtcdClient", "etcd_client_factory", "classify_status", "classify_transport_error",
-           "request_for", "completion_of", "READ_MODES"]
+def etcd_client_factory(test: Mapping[str, Any]):
+    """A factory of fresh, unopened clients configured from ``test`` (validated now)."""
+    options = etcd_options(test)
+    return lambda: EtcdClient(**options)
+
+
+__all__ = ["EtcdClient", "etcd_client_factory", "etcd_options", "classify_grpc_code", "classify_status",
+           "classify_transport_error", "request_for", "completion_of", "READ_MODES"]
