@@ -2,7 +2,10 @@
 
 For an illegal key: the op that cannot be linearized, the longest linearizable prefix the
 search found before it (in linearization order, with the model state it ends in), and the
-ops concurrent with it that were still pending there.
+ops concurrent with it that were still pending there. When the write-order constraints
+prove the key illegal before any search, ``conflict`` names the other op involved,
+``shape`` the anomaly (stale-read, future-read, order-cycle) and ``explanation`` says it in
+words.
 """
 
 from __future__ import annotations
@@ -35,11 +38,41 @@ def describe_entry(model: Any, entry: Any) -> dict[str, Any]:
     }
 
 
+_EXPLAIN = {
+    "stale-read": "{op} returned a value that {other} had already overwritten: {other} "
+                  "began after that value was written and completed before {op} began",
+    "future-read": "{op} returned the value of {other}, which began only after {op} "
+                   "completed",
+    "order-cycle": "the values read order {op} before {other}, but {other} completed "
+                   "before {op} began",
+    "order-cycle-via": "{via} read the value of {other} after the value {op} read had been "
+                       "written, so {other} overwrote what {op} read; yet {other} completed "
+                       "before {op} began",
+}
+
+
+def _words(model: Any, entry: Any) -> str:
+    return f"'{describe_entry(model, entry)['description']}' (op {entry.call})"
+
+
 def counterexample(model: Any, key: Any, search: Any) -> dict[str, Any]:
     stuck = search.stuck()
     entries = search.entries
     blocked = stuck["blocked"]
-    return {
+    extra: dict[str, Any] = {}
+    if "conflict" in stuck:
+        first, then = entries[blocked], entries[stuck["conflict"]]
+        extra["conflict"] = describe_entry(model, then)
+        extra["shape"] = stuck["shape"]
+        shape = stuck["shape"]
+        via = stuck.get("witness")
+        if via is not None:
+            extra["witness"] = describe_entry(model, entries[via])
+            shape = "order-cycle-via"
+        extra["explanation"] = _EXPLAIN[shape].format(
+            op=_words(model, first), other=_words(model, then),
+            via=_words(model, entries[via]) if via is not None else "")
+    return {**extra,
         "key": jsonable(key),
         "op": describe_entry(model, entries[blocked]) if blocked is not None else None,
         "prefix": [describe_entry(model, entries[i]) for i in stuck["path"]],

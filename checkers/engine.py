@@ -5,11 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from checkers import native as _native
-from checkers.wgl import Entry, Search
+from checkers.order import contradiction, explain, witness
+from checkers.wgl import Contradiction, Entry, Search
 
 
 def new_search(model: Any, entries: list[Entry], *, native: bool | None = None) -> Any:
-    """``native``: None = compiled core if built, True = require it, False = Python."""
+    """``native``: None = compiled core if built, True = require it, False = Python.
+
+    A sub-history whose write-order constraints contradict real time needs no search.
+    """
+    clash = contradiction(entries)
+    if clash is not None:
+        plain = explain(model, entries)
+        if plain is not None:
+            return Contradiction(model, entries, *plain)
+        return Contradiction(model, entries, *clash, "order-cycle",
+                             witness(model, entries, *clash))
     if native or (native is None and _native.AVAILABLE):
         return _native.NativeSearch(model, entries)
     return Search(model, entries)

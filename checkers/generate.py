@@ -6,6 +6,10 @@ the order of those instants, so the history is linearizable by construction. Wri
 values are unique (a counter), as faultline's workloads make them. A fraction ``unknown``
 of the ops end ``info`` (half of them took effect, half did not); the process then
 continues under a new process id, as our interpreter does.
+
+``stale_reads`` reads in the second half, invoked after the write of the key's current
+value completed, return the previous value instead (as a read served by a lagging replica
+would): the history is then not linearizable, which is where a search works hardest.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from checkers.models import CAS_MISMATCH
 
 
 def register_history(*, ops: int = 10_000, keys: int = 10, processes: int = 20,
-                     unknown: float = 0.05, seed: int = 0) -> History:
+                     unknown: float = 0.05, stale_reads: int = 0, seed: int = 0) -> History:
     """``ops`` operations (read/write/cas) over ``keys`` keys by ``processes`` processes."""
     rng = random.Random(seed)
     planned = []  # (effect time, invoke time, complete time, process slot, key, f)
@@ -38,13 +42,19 @@ def register_history(*, ops: int = 10_000, keys: int = 10, processes: int = 20,
     counter = 0
     events = []
     generation = [0] * processes
-    for effect, invoke, complete, slot, key, f in sorted(planned):
+    stale_left, second_half = stale_reads, len(planned) // 2
+    settled: dict[int, float] = {}  # key -> completion time of the write it now holds
+    for n, (effect, invoke, complete, slot, key, f) in enumerate(sorted(planned)):
         process = slot + processes * generation[slot]
         current = state.get(key)
         lost = rng.random() < unknown
         applied = not lost or rng.random() < 0.5
         if f == "read":
             invoke_value, outcome, value, error = None, OK, current, None
+            history = written.get(key, [])
+            if (stale_left and n >= second_half and len(history) >= 2
+                    and current == history[-1] and settled.get(key, invoke) < invoke):
+                value, stale_left, lost = history[-2], stale_left - 1, False
         elif f == "write":
             counter += 1
             invoke_value = value = counter
@@ -52,6 +62,7 @@ def register_history(*, ops: int = 10_000, keys: int = 10, processes: int = 20,
             if applied:
                 state[key] = counter
                 written.setdefault(key, []).append(counter)
+                settled[key] = complete if not lost else float("inf")
         else:
             counter += 1
             seen = written.get(key, [])
@@ -62,6 +73,7 @@ def register_history(*, ops: int = 10_000, keys: int = 10, processes: int = 20,
                 if applied:
                     state[key] = counter
                     written.setdefault(key, []).append(counter)
+                    settled[key] = complete if not lost else float("inf")
             else:
                 outcome, error = FAIL, CAS_MISMATCH
         if lost:

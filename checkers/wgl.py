@@ -169,3 +169,33 @@ def stuck(entries: list[Entry], path: list[int], state: Hashable, lin: int) -> d
     horizon = entries[blocked].ret if blocked is not None else INFINITY
     concurrent = [i for i in pending if i != blocked and entries[i].call < horizon]
     return {"path": path, "state": state, "blocked": blocked, "concurrent": concurrent}
+
+
+class Contradiction:
+    """A sub-history the write-order constraints already prove illegal, before any search
+    (see :func:`checkers.order.contradiction`). ``blocked`` cannot be linearized because
+    of ``conflict``; ``shape`` names the anomaly when it is a plain one
+    (:func:`checkers.order.explain`). Same interface as :class:`Search`."""
+
+    engine = "hints"
+    nodes = 0
+    status = ILLEGAL
+
+    def __init__(self, model: Any, entries: list[Entry], blocked: int, conflict: int,
+                 shape: str, witness: int | None = None):
+        self.model, self.entries, self.n = model, entries, len(entries)
+        self.blocked, self.conflict, self.shape = blocked, conflict, shape
+        self.witness = witness
+
+    def run(self, max_nodes: int) -> str:
+        return ILLEGAL
+
+    def approx_bytes(self) -> int:
+        return 0
+
+    def stuck(self) -> dict[str, Any]:
+        b = self.entries[self.blocked]
+        return {"path": [], "state": self.model.init(), "blocked": self.blocked,
+                "concurrent": [i for i, e in enumerate(self.entries)
+                               if i != self.blocked and e.call < b.ret and e.ret > b.call],
+                "conflict": self.conflict, "shape": self.shape, "witness": self.witness}

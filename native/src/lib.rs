@@ -169,10 +169,9 @@ impl Core {
     fn visit(&mut self, py: Python<'_>, mut lin: Box<[u64]>, state: u32) -> PyResult<Option<Frame>> {
         let succ = self.expand(py, &mut lin, state)?;
         let config = Config { lin, state };
-        if self.cache.contains(&config) {
+        if !self.cache.insert(config.clone()) {
             return Ok(None);
         }
-        self.cache.insert(config.clone());
         self.nodes += 1;
         let done: u32 = config
             .lin

@@ -308,3 +308,32 @@ def test_unique_values_prune_the_search():
     plain = check_linearizable(history, model, time_limit=60, prune=False)
     assert pruned.valid is True and plain.valid is True
     assert pruned.data["configurations"] < plain.data["configurations"]
+
+
+def test_stale_and_future_reads_are_named_without_a_search():
+    model = get_model("cas-register")
+    stale = seq(Op(INVOKE, "write", 1, 0), Op(OK, "write", 1, 0),
+                Op(INVOKE, "write", 2, 0), Op(OK, "write", 2, 0),
+                Op(INVOKE, "read", None, 1), Op(OK, "read", 1, 1))
+    result = check_linearizable(stale, model)
+    ce = result.data["counterexample"]
+    assert result.valid is False and result.data["engine"] == ["hints"]
+    assert ce["shape"] == "stale-read" and ce["op"]["value"] == 1 and ce["conflict"]["value"] == 2
+    assert "already overwritten" in ce["explanation"]
+    future = seq(Op(INVOKE, "read", None, 1), Op(OK, "read", 5, 1),
+                 Op(INVOKE, "write", 5, 0), Op(OK, "write", 5, 0))
+    ce = check_linearizable(future, model).data["counterexample"]
+    assert ce["shape"] == "future-read" and ce["conflict"]["value"] == 5
+
+
+def test_a_generated_history_with_one_stale_read_is_caught_and_explained():
+    from checkers.generate import register_history
+    history = register_history(ops=3000, keys=3, processes=20, unknown=0.05, stale_reads=1,
+                               seed=3)
+    model = get_model("cas-register")
+    hinted = check_linearizable(history, model, time_limit=60)
+    plain = check_linearizable(history, model, time_limit=5, prune=False)
+    assert hinted.valid is False and plain.valid in (False, "unknown")
+    assert hinted.data["counterexample"]["explanation"]
+    clean = register_history(ops=3000, keys=3, processes=20, unknown=0.05, seed=3)
+    assert check_linearizable(clean, model, time_limit=60).valid is True
