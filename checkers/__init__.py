@@ -1,5 +1,8 @@
 """Pure analysis of histories: linearizability, set, stats, perf; rendering lives in report/."""
 
+from checkers.linearizable import Linearizable, check_linearizable
+from checkers.models import CAS_MISMATCH, MODEL_NAMES, get_model
 from checkers.result import UNKNOWN, Checker, Result, compose, merge_validity, safe_check
 
-__all__ = ["UNKNOWN", "Checker", "Result", "compose", "merge_validity", "safe_check"]
+__all__ = ["CAS_MISMATCH", "MODEL_NAMES", "UNKNOWN", "Checker", "Linearizable", "Result",
+           "check_linearizable", "compose", "get_model", "merge_validity", "safe_check"]
