@@ -16,11 +16,11 @@ def new_search(model: Any, entries: list[Entry], *, native: bool | None = None) 
     """
     clash = contradiction(entries)
     if clash is not None:
-        plain = explain(model, entries)
+        plain = explain(entries)
         if plain is not None:
             return Contradiction(model, entries, *plain)
         return Contradiction(model, entries, *clash, "order-cycle",
-                             witness(model, entries, *clash))
+                             witness(entries, *clash))
     if native or (native is None and _native.AVAILABLE):
         return _native.NativeSearch(model, entries)
     return Search(model, entries)

@@ -45,17 +45,17 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
     started = time.perf_counter()
     model = per_key_if_keyed(model, history)  # a one-object model on keyed ops: per key
     groups = partition(model, history)
-    searches = {
-        key: engine.new_search(model, entries_for(model, pairs, prune=prune), native=native)
-        for key, pairs in groups.items()
-    }
-    status = {key: RUNNING for key in searches}
+    searches: dict[Any, Any] = {}  # prepared when first scheduled: an early illegal key
+    status = {key: RUNNING for key in groups}  # spares preparing the others
     reason: str | None = None
-    active = list(searches)
+    active = list(groups)
     budget = FIRST_SLICE
     memory_limit = memory_limit_mb * 2**20 if memory_limit_mb is not None else None
     while active and reason is None:
         for key in list(active):
+            if key not in searches:
+                searches[key] = engine.new_search(
+                    model, entries_for(model, groups[key], prune=prune), native=native)
             status[key] = searches[key].run(budget)
             if status[key] != RUNNING:
                 active.remove(key)
@@ -72,8 +72,8 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
                 break
         budget = min(budget * 2, MAX_SLICE)
 
-    per_key = {key: _key_result(model, key, searches[key], status[key], reason)
-               for key in searches}
+    per_key = {key: _key_result(model, key, searches.get(key), len(groups[key]), status[key],
+                                reason) for key in groups}
     valid = merge_validity([r["valid"] for r in per_key.values()])
     data: dict[str, Any] = {
         "time_s": round(time.perf_counter() - started, 6),
@@ -94,8 +94,9 @@ def _key_name(key: Any) -> str:
     return key if isinstance(key, str) else repr(key)
 
 
-def _key_result(model: Any, key: Any, search: Any, status: str, reason: str | None) -> dict:
-    out: dict[str, Any] = {"ops": search.n, "configurations": search.nodes}
+def _key_result(model: Any, key: Any, search: Any, ops: int, status: str,
+                reason: str | None) -> dict:
+    out: dict[str, Any] = {"ops": ops, "configurations": search.nodes if search else 0}
     if status == OK:
         out["valid"] = True
     elif status == ILLEGAL:

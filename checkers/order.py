@@ -31,6 +31,8 @@ from typing import Any
 
 from checkers.wgl import Entry
 
+INITIAL_VERSION = ("initial version",)
+
 
 def _bits(mask: int):
     while mask:
@@ -54,6 +56,10 @@ def register_order(model: Any, entries: list[Entry]) -> bool:
             producer[written] = i
     if not producer:
         return False
+    for e, view in zip(entries, views):  # kept for explain(); the initial value by name
+        if view is not None and view[0] in ("read", "cas") and view[1] == initial:
+            view = (view[0], INITIAL_VERSION, view[2])
+        e.view = view
 
     observers: dict[Any, int] = {}  # value -> mask of ok observers
     for i, view in enumerate(views):
@@ -108,17 +114,14 @@ def contradiction(entries: list[Entry]) -> tuple[int, int] | None:
     return None
 
 
-def explain(model: Any, entries: list[Entry]) -> tuple[int, int, str] | None:
+def explain(entries: list[Entry]) -> tuple[int, int, str] | None:
     """The plainest anomaly behind a contradiction: (reader, writer, shape) where shape is
     ``"stale-read"`` (the writer overwrote the value read, starting after that value's
     write completed or being a cas from that value, and completing before the reader
     began) or ``"future-read"`` (the
     writer of the value read began after the reader completed). None if neither shape
     occurs (the contradiction then comes from a longer chain of constraints)."""
-    found = model.order_views(entries)
-    if found is None:
-        return None
-    views, initial = found
+    views = [e.view for e in entries]
     producer = {v[2]: i for i, v in enumerate(views) if v is not None and v[0] in ("write", "cas")}
     # Completed writers by completion, with the latest-invoked one among each prefix.
     done = sorted((entries[i].ret, entries[i].call, i) for i in producer.values()
@@ -135,7 +138,7 @@ def explain(model: Any, entries: list[Entry]) -> tuple[int, int, str] | None:
         if view is None or view[0] not in ("read", "cas") or not entries[o].required:
             continue
         p = producer.get(view[1])
-        if p is None and view[1] != initial:
+        if p is None and view[1] != INITIAL_VERSION:
             continue
         if p is not None and entries[p].call > entries[o].ret:
             return o, p, "future-read"
@@ -151,14 +154,11 @@ def explain(model: Any, entries: list[Entry]) -> tuple[int, int, str] | None:
     return None
 
 
-def witness(model: Any, entries: list[Entry], reader: int, writer: int) -> int | None:
+def witness(entries: list[Entry], reader: int, writer: int) -> int | None:
     """For an order-cycle (``reader`` must precede ``writer``): an ok read of the
     writer's value that began after the reader's value was written, which is what puts
     ``writer`` after that write. None when the chain is longer."""
-    found = model.order_views(entries)
-    if found is None:
-        return None
-    views, _ = found
+    views = [e.view for e in entries]
     if views[reader] is None or views[writer] is None or views[writer][2] is None:
         return None
     producer = {v[2]: i for i, v in enumerate(views) if v is not None and v[0] in ("write", "cas")}

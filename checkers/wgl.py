@@ -42,6 +42,7 @@ class Entry:
     required: bool
     read_only: bool = False
     preds: int = 0  # bitmask of entries (by position) that must be linearized first
+    view: Any = None  # (kind, observed, written) of checkers.order, when hints apply
 
 
 INFINITY = sys.maxsize
