@@ -30,7 +30,8 @@ from __future__ import annotations
 import time
 from typing import Any, Mapping, Sequence
 
-from harness.cluster.clock import FileClock, check_clock_capable, clock_for, format_offset, on_nodes
+from harness.cluster.clock import (
+    MIN_STROBE_PERIOD_S, FileClock, check_clock_capable, clock_for, format_offset, on_nodes)
 from harness.errors import BadInputError
 from harness.op import Op
 from nemeses.base import cluster_of, completion, rng_for, unknown_f
@@ -75,23 +76,29 @@ class ClockNemesis:
         if op.f not in (BUMP, STROBE):
             raise unknown_f(op, self.fs())
         value = dict(op.value or {})
+        before = self._clock.clock_offsets()
         try:
             nodes, deltas = self._resolve(test, value)
-        except ValueError as e:
-            return completion(op, {"offsets": self._clock.clock_offsets()}, error=f"{e}; clocks untouched")
+            for n in nodes:
+                format_offset(before[n] + deltas[n])  # the resulting offset must be sane too
+            if op.f == STROBE:
+                period = float(value.get("period_s", DEFAULT_STROBE_PERIOD_S))
+                duration = float(value.get("duration_s", DEFAULT_STROBE_DURATION_S))
+                if not (period >= MIN_STROBE_PERIOD_S and duration > 0):
+                    raise ValueError(f"strobe needs period_s >= {MIN_STROBE_PERIOD_S} and "
+                                     f"duration_s > 0, got {period} and {duration}")
+        except (ValueError, TypeError) as e:
+            return completion(op, {"offsets": before}, error=f"{e}; clocks untouched")
         done: dict[str, Any] = {"target": value.get("target"), "nodes": nodes}
         if not nodes:
-            return completion(op, {**done, "offsets": self._clock.clock_offsets()},
+            return completion(op, {**done, "offsets": before},
                               error="no node to skew (no leader?); clocks untouched")
-        before = self._clock.clock_offsets()
         if op.f == BUMP:
             after = {n: before[n] + deltas[n] for n in nodes}
             self._record.set(KIND, {"offsets": {**before, **after}})
             on_nodes(nodes, lambda n: self._clock.set_clock_offset(n, after[n]))
             done["deltas"] = deltas
         else:
-            period = float(value.get("period_s", DEFAULT_STROBE_PERIOD_S))
-            duration = float(value.get("duration_s", DEFAULT_STROBE_DURATION_S))
             between = {n: [before[n], before[n] + deltas[n]] for n in nodes}
             self._record.set(KIND, {"strobe": between, "offsets": before})
             flips = on_nodes(nodes, lambda n: self._clock.strobe(n, *between[n], period, duration))
@@ -129,8 +136,8 @@ class ClockNemesis:
                 leader = cluster.leader() if target == "leader" else None
                 nodes = select(target, all_nodes, self._rng, leader=leader)
             deltas = {n: float(value["delta_s"]) for n in nodes}
-        for n, d in deltas.items():
-            format_offset(d)  # raises ValueError for NaN or absurd offsets
+        for delta in deltas.values():
+            format_offset(delta)  # raises ValueError for NaN or absurd offsets
         return nodes, deltas
 
     def _reset(self, settle: bool = True) -> dict[str, float]:
@@ -170,8 +177,8 @@ def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[ClockNemesis, F
     max_s = _positive(opts, "clock_max_s", DEFAULT_MAX_S)
     period = _positive(opts, "strobe_period_s", DEFAULT_STROBE_PERIOD_S)
     duration = _positive(opts, "strobe_duration_s", DEFAULT_STROBE_DURATION_S)
-    if period < 0.01:
-        raise BadInputError(f"strobe_period_s must be >= 0.01, got {period}")
+    if period < MIN_STROBE_PERIOD_S:
+        raise BadInputError(f"strobe_period_s must be >= {MIN_STROBE_PERIOD_S}, got {period}")
     try:
         format_offset(max_s)
     except ValueError as e:

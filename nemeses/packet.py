@@ -95,7 +95,7 @@ class PacketNemesis:
                 target = target or self._rng.choice(self.targets)
                 leader = cluster.leader() if target == "leader" else None
                 nodes = select(target, all_nodes, self._rng, leader=leader)
-        except (ValueError, PreflightError) as e:
+        except (ValueError, TypeError, PreflightError) as e:
             return completion(op, {"target": target, "nodes": []}, error=f"{e}; nothing shaped")
         done = {"target": target, "nodes": nodes, **fault.to_json(), "method": method}
         if not nodes:

@@ -177,6 +177,9 @@ def test_bump_the_leader_resolves_when_the_op_runs(nodes):
     ({"deltas": {"n9": 1}}, "unknown nodes"),
     ({"target": "one"}, "delta_s"),
     ({"nodes": ["n1"], "delta_s": float("nan")}, "number"),
+    ({"nodes": ["n1"], "delta_s": "soon"}, "could not convert"),
+    ({"nodes": ["n1"], "delta_s": None}, "float"),
+    ({"nodes": ["n1"], "delta_s": 4e9}, "beyond"),
 ])
 def test_malformed_clock_ops_touch_nothing_and_say_why(nodes, value, message):
     test = {"cluster": nodes, "seed": 1}
@@ -185,6 +188,15 @@ def test_malformed_clock_ops_touch_nothing_and_say_why(nodes, value, message):
     done = nem.invoke(test, invoke(BUMP, value))
     assert message in done.error
     assert set(done.value["offsets"].values()) == {0.0}
+
+
+@pytest.mark.parametrize("value", [{"period_s": 0.001}, {"duration_s": 0}, {"period_s": "fast"}])
+def test_malformed_strobes_touch_nothing(nodes, value):
+    test = {"cluster": nodes, "seed": 1}
+    nem = ClockNemesis()
+    nem.setup(test)
+    done = nem.invoke(test, invoke(STROBE, {"nodes": ["n1"], "delta_s": 1, **value}))
+    assert "clocks untouched" in done.error
 
 
 def test_strobe_reports_both_offsets_and_flip_counts(nodes):

@@ -159,6 +159,8 @@ def test_op_overrides_are_checked_against_what_the_nodes_can_do():
     assert cluster.scripts == []
     done = nem.invoke(test, invoke(START, {"nodes": ["n1", "n9"]}))
     assert "unknown nodes" in done.error
+    done = nem.invoke(test, invoke(START, {"nodes": ["n1"], "loss": None}))
+    assert "nothing shaped" in done.error and cluster.scripts == []
 
 
 def test_setup_refuses_a_cluster_without_the_tools():
