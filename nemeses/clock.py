@@ -14,7 +14,8 @@ resolved when the op runs with the nemesis' seeded RNG (``leader`` = whoever lea
 - ``{"f": "strobe-clock", "value": {"target": "one", "delta_s": 0.5, "period_s": 0.05,
   "duration_s": 5}}``: on each target node, flip the offset between its current value
   and current + ``delta_s`` every ``period_s`` for ``duration_s`` (blocks that long), then
-  leave the current value. Completion value adds ``"between": {node: [a, b]}``,
+  leave the current value. Without ``period_s``: 0.05 s, or ``settle_s`` when the servers
+  see changes more slowly; without ``duration_s``: 5 s, at least 4 periods. Completion value adds ``"between": {node: [a, b]}``,
   ``"flips": {node: count or null if docker lost it}``, ``period_s``, ``duration_s``.
 - ``{"f": "reset-clock"}``: every node's offset back to 0.
 
@@ -82,8 +83,9 @@ class ClockNemesis:
             for n in nodes:
                 format_offset(before[n] + deltas[n])  # the resulting offset must be sane too
             if op.f == STROBE:
-                period = float(value.get("period_s", DEFAULT_STROBE_PERIOD_S))
-                duration = float(value.get("duration_s", DEFAULT_STROBE_DURATION_S))
+                # By default no faster than the servers can see (libfaketime's cache).
+                period = float(value.get("period_s", max(DEFAULT_STROBE_PERIOD_S, self._clock.settle_s)))
+                duration = float(value.get("duration_s", max(DEFAULT_STROBE_DURATION_S, 4 * period)))
                 if not (period >= MIN_STROBE_PERIOD_S and duration > 0):
                     raise ValueError(f"strobe needs period_s >= {MIN_STROBE_PERIOD_S} and "
                                      f"duration_s > 0, got {period} and {duration}")
@@ -170,13 +172,15 @@ def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[ClockNemesis, F
     - ``targets``: node targets (default all of :data:`~nemeses.process.TARGETS`);
     - ``clock_modes``: ``bump`` and/or ``strobe`` (default both);
     - ``clock_max_s``: largest step, seconds; deltas are uniform in [-max, +max] (30);
-    - ``strobe_period_s`` (0.05), ``strobe_duration_s`` (5).
+    - ``strobe_period_s``, ``strobe_duration_s``: default as in the strobe op (0.05 s, or
+      the servers' ``settle_s`` when longer; 5 s, at least 4 periods).
     """
     targets = _choice_list(opts, "targets", TARGETS)
     modes = _choice_list(opts, "clock_modes", MODES)
     max_s = _positive(opts, "clock_max_s", DEFAULT_MAX_S)
-    period = _positive(opts, "strobe_period_s", DEFAULT_STROBE_PERIOD_S)
-    duration = _positive(opts, "strobe_duration_s", DEFAULT_STROBE_DURATION_S)
+    strobe = {key: _positive(opts, key, 1.0) for key in ("strobe_period_s", "strobe_duration_s")
+              if key in opts}
+    period = strobe.get("strobe_period_s", MIN_STROBE_PERIOD_S)
     if period < MIN_STROBE_PERIOD_S:
         raise BadInputError(f"strobe_period_s must be >= {MIN_STROBE_PERIOD_S}, got {period}")
     try:
@@ -188,7 +192,7 @@ def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[ClockNemesis, F
         mode = rng.choice(modes)
         value = {"target": rng.choice(targets), "delta_s": round(rng.uniform(-max_s, max_s), 3)}
         if mode == "strobe":
-            return {"f": STROBE, "value": {**value, "period_s": period, "duration_s": duration}}
+            return {"f": STROBE, "value": {**value, **{k.removeprefix("strobe_"): v for k, v in strobe.items()}}}
         return {"f": BUMP, "value": value}
 
     return ClockNemesis(targets, record), FaultOps(KIND, start, {"f": RESET, "value": None})

@@ -199,6 +199,15 @@ def test_malformed_strobes_touch_nothing(nodes, value):
     assert "clocks untouched" in done.error
 
 
+def test_strobe_defaults_to_no_faster_than_the_servers_see(nodes):
+    test = {"cluster": nodes, "seed": 1}
+    nem = ClockNemesis()
+    nem.setup(test)
+    nem._clock.settle_s = 0.1  # as if libfaketime cached the file for 0.1 s
+    done = nem.invoke(test, invoke(STROBE, {"nodes": ["n1"], "delta_s": 2, "duration_s": 0.3}))
+    assert done.value["period_s"] == 0.1 and done.value["flips"]["n1"] >= 2
+
+
 def test_strobe_reports_both_offsets_and_flip_counts(nodes):
     test = {"cluster": nodes, "seed": 1}
     nem = ClockNemesis()
@@ -249,7 +258,9 @@ def test_build_draws_bumps_and_strobes_within_bounds():
     assert {s["f"] for s in starts} == {BUMP, STROBE}
     assert all(abs(s["value"]["delta_s"]) <= 5 for s in starts)
     assert {s["value"]["target"] for s in starts} == {"one", "leader"}
-    assert all(s["value"]["period_s"] == 0.05 for s in starts if s["f"] == STROBE)
+    assert all("period_s" not in s["value"] for s in starts)  # the nemesis picks it
+    _, fixed = clock_nemesis.build({"clock_modes": "strobe", "strobe_period_s": 0.5}, FaultRecord())
+    assert fixed.start(rng)["value"]["period_s"] == 0.5 and "duration_s" not in fixed.start(rng)["value"]
     _, only_bumps = clock_nemesis.build({"clock_modes": "bump"}, FaultRecord())
     assert {only_bumps.start(rng)["f"] for _ in range(20)} == {BUMP}
 
