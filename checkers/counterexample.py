@@ -52,7 +52,7 @@ _EXPLAIN = {
 
 
 def _words(model: Any, entry: Any) -> str:
-    return f"'{describe_entry(model, entry)['description']}' (op {entry.call})"
+    return f"[{describe_entry(model, entry)['description']}] (op {entry.call})"
 
 
 def counterexample(model: Any, key: Any, search: Any) -> dict[str, Any]:
