@@ -81,9 +81,20 @@ def write_outputs(run: RunDir, spec: Mapping[str, Any], history: History,
     run.publish()
 
 
-def default_cluster_factory(db: str, nodes: int, name: str) -> Any:
+def default_cluster_factory(db: str, nodes: int, name: str | None,
+                            image: str | None = None) -> Any:
+    """A compose cluster; ``image`` None means the db's default image."""
     from harness.cluster.compose import ComposeCluster
-    return ComposeCluster(db, nodes, name=name)
+    return ComposeCluster(db, nodes, name=name, image=image)
+
+
+def cluster_image(spec: Mapping[str, Any]) -> str | None:
+    """The image the test's cluster must run, None for the db's default: clock faults on
+    etcd need the clock-capable build (Go ignores libfaketime), see docs/faults-clock-packet.md."""
+    if "clock" not in spec["nemesis"]:
+        return None
+    from harness.cluster.clock import clock_image
+    return clock_image(spec["db"], None)
 
 
 def default_client_factory(db: str, test: Mapping[str, Any]) -> Callable[[], Any]:
@@ -292,7 +303,7 @@ def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cl
     try:
         with _log_to(run.file("harness.log")):
             log.info("run %s, seed %s", run.path, spec["seed"])
-            cluster = cluster_factory(spec["db"], spec["nodes"], None)
+            cluster = cluster_factory(spec["db"], spec["nodes"], None, cluster_image(spec))
             try:
                 cluster.up()
                 log.info("cluster %s is up", getattr(cluster, "name", "?"))

@@ -122,9 +122,9 @@ class ComposeCluster:
         try:
             self.client.images.get(self.image)
         except docker.errors.ImageNotFound:
-            raise PreflightError(
-                f"image {self.image} is missing: run `faultline images build`"
-            ) from None
+            known = next((s.name for s in images.IMAGES.values() if s.tag == self.image), None)
+            build = f"faultline images build --db {known}" if known else "faultline images build"
+            raise PreflightError(f"image {self.image} is missing: run `{build}`") from None
         self._warn_if_stale()
         return installed()
 

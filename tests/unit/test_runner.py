@@ -23,8 +23,9 @@ class Clusters:
         self.made = []
         self.fail_up = fail_up
 
-    def __call__(self, db, nodes, name):
+    def __call__(self, db, nodes, name, image=None):
         c = FakeCluster(db, [f"n{i + 1}" for i in range(nodes)])
+        c.image = image
         if self.fail_up:
             def up():
                 c.calls.append("up")
@@ -182,3 +183,31 @@ def test_progress_line_shows_ops_and_rate(tmp_path, capsys):
     err = capsys.readouterr().err
     assert re.search(r"\r\s+1\.\ds\s+\d+ ops\s+\d+ ok\s+\d+ ok/s", err)
     assert err.endswith("\r")  # the line is cleared at the end
+
+
+@pytest.mark.parametrize("db, nemesis, image", [
+    ("etcd", "clock", "faultline/etcd-clock:3.4"),
+    ("etcd", "partition,clock", "faultline/etcd-clock:3.4"),
+    ("etcd", "partition,kill", None),
+    ("zookeeper", "clock", None),  # libfaketime is in the default ZooKeeper image
+])
+def test_clock_faults_choose_the_clock_capable_image(tmp_path, db, nemesis, image):
+    clusters = Clusters(fail_up=True)  # stop right after the factory call
+    with pytest.raises(ClusterError):
+        run_test(plan_for(tmp_path, db=db, nemesis=nemesis), cluster_factory=clusters,
+                 client_factory=clients_over(FakeRegisters()))
+    assert clusters.made[0].image == image
+
+
+def test_a_missing_clock_image_names_the_build_command(monkeypatch):
+    import docker.errors
+    from harness.cluster.compose import ComposeCluster
+    from harness.errors import PreflightError
+
+    def missing(tag):
+        raise docker.errors.ImageNotFound(tag)
+    cluster = ComposeCluster("etcd", 3, image="faultline/etcd-clock:3.4")
+    cluster._docker = SimpleNamespace(images=SimpleNamespace(get=missing))
+    with pytest.raises(PreflightError, match=r"etcd-clock:3.4 is missing: "
+                                             r"run `faultline images build --db etcd-clock`"):
+        cluster.preflight()
