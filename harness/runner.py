@@ -248,15 +248,45 @@ def _quiet_libraries(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.ERROR or record.name.split(".")[0] in OWN_LOGGERS
 
 
+FILE_ONLY = {"file_only": True}
+"""``log.x(..., extra=FILE_ONLY)``: for harness.log only, e.g. a failure the CLI prints
+as its own one line."""
+
+
+def _not_file_only(record: logging.LogRecord) -> bool:
+    return not getattr(record, "file_only", False)
+
+
+class _OneLineFormatter(logging.Formatter):
+    """The terminal's format: a record's message and, for an exception, its one-line
+    summary; tracebacks go to harness.log only."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        plain = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
+                                       "stack_info": None})
+        line = super().format(plain)
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            summary = (str(error).strip().splitlines() or [""])[0]
+            line += f" ({type(error).__name__}: {summary})" if summary else \
+                f" ({type(error).__name__})"
+        return line
+
+
+TERMINAL_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
 @contextlib.contextmanager
 def _log_to(path: str):
     root = logging.getLogger()
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    quieted = [(h, h.level) for h in root.handlers if h.level == logging.NOTSET]
-    for h, _ in quieted:
+    quieted = [(h, h.level, h.formatter) for h in root.handlers if h.level == logging.NOTSET]
+    for h, _, _ in quieted:
         h.setLevel(logging.WARNING)  # the terminal keeps showing warnings only
         h.addFilter(_quiet_libraries)
+        h.addFilter(_not_file_only)
+        h.setFormatter(_OneLineFormatter(TERMINAL_FORMAT))
     old_level = root.level
     root.setLevel(logging.INFO)
     root.addHandler(handler)
@@ -266,9 +296,11 @@ def _log_to(path: str):
         root.removeHandler(handler)
         handler.close()
         root.setLevel(old_level)
-        for h, level in quieted:
+        for h, level, formatter in quieted:
             h.setLevel(level)
             h.removeFilter(_quiet_libraries)
+            h.removeFilter(_not_file_only)
+            h.setFormatter(formatter)
 
 
 @contextlib.contextmanager
@@ -304,8 +336,10 @@ def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cl
         with _log_to(run.file("harness.log")):
             log.info("run %s, seed %s", run.path, spec["seed"])
             cluster = cluster_factory(spec["db"], spec["nodes"], None, cluster_image(spec))
+            cluster_up = False
             try:
                 cluster.up()
+                cluster_up = True
                 log.info("cluster %s is up", getattr(cluster, "name", "?"))
                 state = _Run(plan, run, cluster, client_factory, progress)
                 asyncio.run(state.drive())
@@ -314,13 +348,17 @@ def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cl
                 log.warning("interrupted (%s): cleaning up", type(e).__name__)
             except BaseException as e:
                 failure = e
-                log.exception("run failed")
+                # The CLI prints the error's one line; its traceback is for harness.log.
+                log.error("run failed", exc_info=True, extra=FILE_ONLY)
             finally:
                 with _signals_deferred():
                     if state is not None:
                         state.heal_if_needed()
                         state.writer.close()
-                    _collect_and_stop(cluster, run, leave_running=spec["leave_running"])
+                    stop_error = _collect_and_stop(cluster, run, came_up=cluster_up,
+                                                   leave_running=spec["leave_running"])
+                if failure is None:
+                    failure = stop_error
             history = state.writer.history if state is not None else History()
             if failure is None:
                 results = check_history(plan.workload, spec, history)
@@ -339,12 +377,30 @@ def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cl
     return RunOutcome(run, results)
 
 
-def _collect_and_stop(cluster: Any, run: RunDir, *, leave_running: bool) -> None:
-    try:
-        cluster.collect_logs(run.nodes_dir)
-    except Exception:  # noqa: BLE001 - missing logs must not leave a cluster behind
-        log.exception("collecting node logs failed")
+def _collect_and_stop(cluster: Any, run: RunDir, *, came_up: bool,
+                      leave_running: bool) -> Exception | None:
+    """Collect node logs (when the cluster came up) and remove the cluster unless asked to
+    leave it. Returns the error that kept a cluster that came up from being removed: the
+    run's results are still written, then that error is raised. A cluster whose ``up``
+    failed has removed what it created already; a failed ``down`` then (Docker gone) only
+    repeats the run's own error, so it goes to harness.log."""
+    if came_up:
+        try:
+            cluster.collect_logs(run.nodes_dir)
+        except Exception:  # noqa: BLE001 - missing logs must not leave a cluster behind
+            log.exception("collecting node logs failed")
     if leave_running:
         log.warning("leaving cluster %s running", getattr(cluster, "name", "?"))
-        return
-    cluster.down()
+        return None
+    try:
+        cluster.down()
+    except Exception as e:  # noqa: BLE001 - reported after the results are written
+        if not came_up:
+            log.info("removing a cluster that never came up failed", exc_info=True,
+                     extra=FILE_ONLY)
+            return None
+        name = getattr(cluster, "name", "?")
+        log.error("cluster %s was not removed: remove it with `faultline cluster down --name %s`",
+                  name, name, exc_info=True)
+        return e
+    return None

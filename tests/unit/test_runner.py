@@ -211,3 +211,55 @@ def test_a_missing_clock_image_names_the_build_command(monkeypatch):
     with pytest.raises(PreflightError, match=r"etcd-clock:3.4 is missing: "
                                              r"run `faultline images build --db etcd-clock`"):
         cluster.preflight()
+
+
+@pytest.fixture
+def terminal():
+    """A root handler like the CLI's stderr one (logging.basicConfig), read back as text."""
+    import io
+    import logging
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logging.getLogger().addHandler(handler)
+    yield stream
+    logging.getLogger().removeHandler(handler)
+
+
+def test_a_failed_run_keeps_its_traceback_out_of_the_terminal(tmp_path, terminal):
+    with pytest.raises(ClusterError):
+        run_test(plan_for(tmp_path), cluster_factory=Clusters(fail_up=True),
+                 client_factory=clients_over(FakeRegisters()))
+    assert terminal.getvalue() == ""  # the CLI prints the error's one line itself
+    log = open(tmp_path / "latest" / "harness.log").read()
+    assert "Traceback" in log and "never became healthy" in log
+
+
+def test_errors_during_cleanup_show_one_line_each_on_the_terminal(tmp_path, terminal):
+    nem = FakeNemesis()
+
+    def teardown(test):
+        raise ClusterError("iptables vanished")
+    nem.teardown = teardown
+    run_test(with_nemesis(plan_for(tmp_path), nem), cluster_factory=Clusters(),
+             client_factory=clients_over(FakeRegisters(), latency_s=0.001))
+    lines = terminal.getvalue().splitlines()
+    assert lines and all("iptables vanished" in line for line in lines)
+    assert "Traceback" not in terminal.getvalue()
+    assert "Traceback" in open(tmp_path / "latest" / "harness.log").read()
+
+
+def test_a_cluster_that_cannot_be_removed_fails_the_run_after_writing_results(tmp_path):
+    clusters = Clusters()
+
+    def make(*args):
+        cluster = clusters(*args)
+
+        def down():
+            raise ClusterError("docker went away")
+        cluster.down = down
+        return cluster
+    with pytest.raises(ClusterError, match="docker went away"):
+        run_test(plan_for(tmp_path), cluster_factory=make,
+                 client_factory=clients_over(FakeRegisters(), latency_s=0.001))
+    results = json.loads(open(tmp_path / "latest" / "results.json").read())
+    assert results["valid"] == "unknown" and "docker went away" in results["error"]
