@@ -14,10 +14,11 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import time
 
 from kazoo.client import KazooClient
 from kazoo.exceptions import NoNodeError
+
+from support import wait_until
 
 TIMEOUT_S = 3.0
 
@@ -96,21 +97,7 @@ def serves(cluster, node: str, key: str, timeout: float = TIMEOUT_S) -> bool:
         return False
 
 
-def eventually(action, timeout: float = 30.0, what: str = "action"):
-    """Retry ``action()`` until it returns without raising; its result."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return action()
-        except Exception as e:  # noqa: BLE001
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} did not succeed within {timeout} s: {e}") from e
-            time.sleep(0.3)
-
-
-def wait_until(predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.3)
+def wait_all_serve(cluster, timeout: float = 60.0) -> None:
+    """Until every node of ``cluster`` serves a linearizable read."""
+    for node in cluster.nodes:
+        wait_until(lambda n=node: serves(cluster, n, "probe"), timeout, f"{node} to serve")

@@ -14,19 +14,11 @@ import uuid
 import pytest
 
 from checkers.models import CAS_MISMATCH
-from harness.cluster import ComposeCluster
 from harness.op import FAIL, INFO, OK, Op
+from support import wait_until
 from workloads.clients import READ_MODES, client_factory
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module", params=["etcd", "zookeeper"])
-def cluster(request):
-    c = ComposeCluster(request.param, 3)
-    c.up()
-    yield c
-    c.down()
 
 
 @pytest.fixture(params=["http", "grpc"])
@@ -42,14 +34,6 @@ def make_test(cluster, read_mode=None, transport="http", **extra):
             "nodes": list(cluster.nodes),
             "addresses": {n: list(cluster.address(n)) for n in cluster.nodes},
             "key_prefix": f"itest-{uuid.uuid4().hex[:10]}", **extra}
-
-
-def wait_until(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
 
 
 async def opened(test, node, setup=False):

@@ -21,26 +21,14 @@ from kazoo.client import KazooClient
 from harness.cluster import ComposeCluster
 from harness.cluster.clock import FileClock, check_clock_capable
 from harness.errors import PreflightError
-from harness.op import INVOKE, NEMESIS, Op
 from nemeses.clock import BUMP, RESET, STROBE, ClockNemesis
+from support import nemesis_op, wait_healthy, wait_until
 
 pytestmark = pytest.mark.integration
 
 ETCD_CLOCK_IMAGE = "faultline/etcd-clock:3.4"
 BUMP_S = 3600.0
 TOLERANCE_S = 60.0
-
-
-def wait_until(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
-
-
-def nemesis_op(f, value=None):
-    return Op(type=INVOKE, f=f, value=value, process=NEMESIS)
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +197,7 @@ def test_etcd_bump_shows_in_that_nodes_date_header_only(etcd_cluster):
         assert abs(etcd_date_skew(etcd_cluster, target)) < 2
     finally:
         nemesis.teardown(test)
-    wait_until(lambda: all(etcd_cluster.healthy(n) for n in etcd_cluster.nodes), what="healthy nodes")
+    wait_healthy(etcd_cluster)
 
 
 def test_etcd_strobe_flips_the_clock_and_ends_where_it_began(etcd_cluster):

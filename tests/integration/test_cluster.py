@@ -10,43 +10,16 @@ import base64
 import http.client
 import json
 import os
-import time
 
-import docker
 import pytest
 from kazoo.client import KazooClient
 
 from harness.cluster import Cluster, ComposeCluster, Killable, Pausable, supports
-from harness.cluster.compose import PROJECT_LABEL
 from harness.cluster.probes import zk_status
 from harness.errors import ClusterError, PreflightError
+from support import DBS, leftovers, wait_until
 
 pytestmark = pytest.mark.integration
-
-DBS = ["etcd", "zookeeper"]
-
-
-def wait_until(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
-
-
-def leftovers(name: str) -> tuple[list, list]:
-    client = docker.from_env()
-    label = {"label": f"{PROJECT_LABEL}={name}"}
-    return client.containers.list(all=True, filters=label), client.networks.list(filters=label)
-
-
-@pytest.fixture(scope="module", params=DBS)
-def cluster(request):
-    c = ComposeCluster(request.param, 3)
-    c.up()
-    yield c
-    c.down()
-
 
 # ---- reading and writing one key on one node, through each db's own protocol ----------
 

@@ -22,6 +22,7 @@ import nodekv
 from harness import cli
 from harness.cluster.partition import partitioner_for
 from harness.cluster.running import attach, running_clusters
+from support import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +60,7 @@ def test_cluster_heal_restores_what_a_sigkilled_harness_left(tmp_path):
             name = json.load(fh)["cluster"]["name"]
         cluster = attach(name)
         # Kill the harness the moment a fault is visibly in place (faults last 3 s).
-        nodekv.wait_until(lambda: damage(cluster), 90, "a fault in place")
+        wait_until(lambda: damage(cluster), 90, "a fault in place")
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         with open(os.path.join(run_dir, "faults.json"), encoding="utf-8") as fh:
@@ -75,8 +76,7 @@ def test_cluster_heal_restores_what_a_sigkilled_harness_left(tmp_path):
         for node in cluster.nodes:
             assert net.rules(node) == [], node
             assert cluster.server_state(node) == "running", node
-        for node in cluster.nodes:
-            nodekv.wait_until(lambda n=node: nodekv.serves(cluster, n, "probe"), 60, f"{node} serving")
+        nodekv.wait_all_serve(cluster)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
 
 import pytest
 
-from harness.cluster import ComposeCluster
 from harness.cluster.packet import PacketFault, PacketShaper
 from harness.errors import PreflightError
-from harness.op import INVOKE, NEMESIS, Op
 from nemeses.packet import START, STOP, PacketNemesis
+from support import nemesis_op, wait_healthy
 
 pytestmark = pytest.mark.integration
 
@@ -52,32 +50,12 @@ def connects(cluster, src, dst, count=20, timeout=0.4):
     return median, result["failures"]
 
 
-def nemesis_op(f, value=None):
-    return Op(type=INVOKE, f=f, value=value, process=NEMESIS)
-
-
 def assert_clean(cluster):
     shaper = PacketShaper(cluster)
     for node in cluster.nodes:
         assert shaper.leftovers(node) == [], f"{node} keeps packet-fault state"
         code, out = cluster.exec(node, ["pgrep", "-af", "nfqueue_delayer"], check=False)
         assert code == 1, f"{node} still runs a delayer: {out}"
-
-
-def wait_until(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
-
-
-@pytest.fixture(scope="module", params=["etcd", "zookeeper"])
-def cluster(request):
-    c = ComposeCluster(request.param, 3)
-    c.up()
-    yield c
-    c.down()
 
 
 @pytest.fixture
@@ -88,7 +66,7 @@ def nemesis(cluster):
     yield test, nem
     nem.teardown(test)
     assert_clean(cluster)
-    wait_until(lambda: all(cluster.healthy(n) for n in cluster.nodes), what="healthy nodes")
+    wait_healthy(cluster)
 
 
 def test_delay_slows_the_chosen_nodes_links_only(cluster, nemesis):

@@ -15,22 +15,13 @@ import pytest
 
 import nodekv
 from harness import cli
-from harness.cluster import ComposeCluster
 from harness.cluster.partition import partitioner_for
-from harness.op import INVOKE, NEMESIS, Op
 from nemeses import PartitionNemesis, package
 from nemeses import grudges
 from nemeses.record import read
+from support import eventually, invoke, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module", params=["etcd", "zookeeper"])
-def cluster(request):
-    c = ComposeCluster(request.param, 3)
-    c.up()
-    yield c
-    c.down()
 
 
 @pytest.fixture
@@ -38,18 +29,12 @@ def test_map(cluster, tmp_path):
     return {"cluster": cluster, "seed": 7, "run_dir": str(tmp_path)}
 
 
-def invoke(nem, test, f, value=None):
-    return nem.invoke(test, Op(type=INVOKE, f=f, value=value, process=NEMESIS))
-
-
 def assert_whole(cluster):
     """No rule of ours on any node, and every node serves linearizable reads."""
     net = partitioner_for(cluster)
     for node in cluster.nodes:
         assert net.rules(node) == [], f"{node} keeps partition rules"
-    for node in cluster.nodes:
-        nodekv.wait_until(lambda n=node: nodekv.serves(cluster, n, "probe"), 60,
-                          f"{node} to serve after healing")
+    nodekv.wait_all_serve(cluster)
 
 
 def isolated_node(grudge_json, nodes):
@@ -69,12 +54,12 @@ def test_isolated_node_stops_serving_while_the_majority_accepts_writes(cluster, 
         # The harness' own path stays open: the isolated node still accepts our TCP.
         socket.create_connection(cluster.address(alone), timeout=2).close()
         value = f"v{random.randrange(10**9)}"
-        nodekv.eventually(lambda: nodekv.put(cluster, majority[0], "part", value), 40,
-                          "a write through the majority")
+        eventually(lambda: nodekv.put(cluster, majority[0], "part", value), 40,
+                   "a write through the majority")
         assert nodekv.get(cluster, majority[1], "part") == value
         # ZooKeeper's follower notices the lost leader after syncLimit*tickTime (10 s).
-        nodekv.wait_until(lambda: not nodekv.serves(cluster, alone, "part"), 30,
-                          f"isolated {alone} to stop serving linearizable reads")
+        wait_until(lambda: not nodekv.serves(cluster, alone, "part"), 30,
+                   f"isolated {alone} to stop serving linearizable reads")
         for _ in range(3):  # and it stays that way while the majority goes on
             assert not nodekv.serves(cluster, alone, "part")
             nodekv.put(cluster, majority[1], "part", value + "-again")
@@ -83,8 +68,8 @@ def test_isolated_node_stops_serving_while_the_majority_accepts_writes(cluster, 
         assert healed.value == {"healed": True}
         assert read(test_map["run_dir"])["active"] == {}
         # Back in the cluster, the isolated node sees the majority's last write.
-        assert nodekv.eventually(lambda: nodekv.get(cluster, alone, "part"), 60,
-                                 f"{alone} to serve again") == value + "-again"
+        assert eventually(lambda: nodekv.get(cluster, alone, "part"), 60,
+                          f"{alone} to serve again") == value + "-again"
     finally:
         nem.teardown(test_map)
     assert_whole(cluster)
@@ -94,7 +79,7 @@ def test_isolating_the_leader_produces_a_new_leader(cluster, test_map):
     nem = PartitionNemesis(["isolate-leader"])
     nem.setup(test_map)
     old = None
-    nodekv.wait_until(lambda: cluster.leader() is not None, 30, "a leader")
+    wait_until(lambda: cluster.leader() is not None, 30, "a leader")
     try:
         old = cluster.leader()
         done = invoke(nem, test_map, "start-partition", "isolate-leader")
@@ -102,9 +87,9 @@ def test_isolating_the_leader_produces_a_new_leader(cluster, test_map):
         others = [n for n in cluster.nodes if n != old]
         # The deposed leader may claim leadership for a while; a leader of the majority
         # side that is not the old one is what we wait for.
-        nodekv.wait_until(lambda: cluster.leader() in others, 40, "a new leader among the majority")
-        nodekv.eventually(lambda: nodekv.put(cluster, others[0], "lead", "new"), 20,
-                          "a write under the new leader")
+        wait_until(lambda: cluster.leader() in others, 40, "a new leader among the majority")
+        eventually(lambda: nodekv.put(cluster, others[0], "lead", "new"), 20,
+                   "a write under the new leader")
     finally:
         nem.teardown(test_map)
     assert_whole(cluster)

@@ -11,19 +11,10 @@ import random
 import pytest
 
 import nodekv
-from harness.cluster import ComposeCluster
-from harness.op import INVOKE, NEMESIS, Op
 from nemeses import KillNemesis, PauseNemesis
+from support import eventually, invoke, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module", params=["etcd", "zookeeper"])
-def cluster(request):
-    c = ComposeCluster(request.param, 3)
-    c.up()
-    yield c
-    c.down()
 
 
 @pytest.fixture
@@ -31,25 +22,19 @@ def test_map(cluster, tmp_path):
     return {"cluster": cluster, "seed": 3, "run_dir": str(tmp_path)}
 
 
-def invoke(nem, test, f, value=None):
-    return nem.invoke(test, Op(type=INVOKE, f=f, value=value, process=NEMESIS))
-
-
 def assert_whole(cluster):
     """Every server running (none paused, none dead) and serving linearizable reads."""
     for node in cluster.nodes:
         assert cluster.server_state(node) == "running", node
-    for node in cluster.nodes:
-        nodekv.wait_until(lambda n=node: nodekv.serves(cluster, n, "probe"), 60,
-                          f"{node} to serve again")
+    nodekv.wait_all_serve(cluster)
 
 
 def test_a_killed_node_comes_back_with_its_data(cluster, test_map):
     nem = KillNemesis()
     nem.setup(test_map)
     value = f"v{random.randrange(10**9)}"
-    nodekv.eventually(lambda: nodekv.put(cluster, cluster.nodes[0], "durable", value), 30,
-                      "the first write")
+    eventually(lambda: nodekv.put(cluster, cluster.nodes[0], "durable", value), 30,
+               "the first write")
     try:
         one = invoke(nem, test_map, "kill", "one")
         assert one.value["signal"] == "SIGKILL" and len(one.value["nodes"]) == 1
@@ -57,16 +42,16 @@ def test_a_killed_node_comes_back_with_its_data(cluster, test_map):
         assert cluster.server_state(victim) == "stopped"
         assert not nodekv.serves(cluster, victim, "durable", timeout=1)
         survivors = [n for n in cluster.nodes if n != victim]
-        nodekv.eventually(lambda: nodekv.put(cluster, survivors[0], "later", value), 30,
-                          "a write while one node is dead")
+        eventually(lambda: nodekv.put(cluster, survivors[0], "later", value), 30,
+                   "a write while one node is dead")
         # Then everyone dies: only what was on disk can come back.
         rest = invoke(nem, test_map, "kill", "all")
         assert sorted(rest.value["nodes"]) == survivors  # the dead one is not killed twice
         assert all(cluster.server_state(n) == "stopped" for n in cluster.nodes)
         started = invoke(nem, test_map, "start")
         assert sorted(started.value["nodes"]) == cluster.nodes
-        assert nodekv.eventually(lambda: nodekv.get(cluster, victim, "durable"), 60,
-                                 f"{victim} to serve after restart") == value
+        assert eventually(lambda: nodekv.get(cluster, victim, "durable"), 60,
+                          f"{victim} to serve after restart") == value
         assert nodekv.get(cluster, victim, "later") == value
     finally:
         nem.teardown(test_map)
@@ -76,21 +61,21 @@ def test_a_killed_node_comes_back_with_its_data(cluster, test_map):
 def test_a_paused_leader_is_replaced(cluster, test_map):
     nem = PauseNemesis()
     nem.setup(test_map)
-    nodekv.wait_until(lambda: cluster.leader() is not None, 30, "a leader")
+    wait_until(lambda: cluster.leader() is not None, 30, "a leader")
     try:
         old = cluster.leader()
         done = invoke(nem, test_map, "pause", "leader")
         assert done.value == {"target": "leader", "nodes": [old], "signal": "SIGSTOP"}
         assert cluster.server_state(old) == "paused"
         others = [n for n in cluster.nodes if n != old]
-        nodekv.wait_until(lambda: cluster.leader() in others, 40, "a new leader")
-        nodekv.eventually(lambda: nodekv.put(cluster, others[0], "paused", "yes"), 20,
-                          "a write under the new leader")
+        wait_until(lambda: cluster.leader() in others, 40, "a new leader")
+        eventually(lambda: nodekv.put(cluster, others[0], "paused", "yes"), 20,
+                   "a write under the new leader")
         assert not nodekv.serves(cluster, old, "paused", timeout=1)
         resumed = invoke(nem, test_map, "resume")
         assert resumed.value == {"nodes": [old], "action": "resume"}
-        assert nodekv.eventually(lambda: nodekv.get(cluster, old, "paused"), 60,
-                                 f"{old} to catch up") == "yes"
+        assert eventually(lambda: nodekv.get(cluster, old, "paused"), 60,
+                          f"{old} to catch up") == "yes"
     finally:
         nem.teardown(test_map)
     assert_whole(cluster)

@@ -15,20 +15,13 @@ import subprocess
 import sys
 import time
 
-import docker
 import pytest
 
-from harness.cluster.compose import PROJECT_LABEL
 from harness.runner import default_cluster_factory, run_test
 from harness.spec import build_test
+from support import leftovers
 
 pytestmark = pytest.mark.integration
-
-
-def leftovers(name: str) -> tuple[list, list]:
-    client = docker.from_env()
-    label = {"label": f"{PROJECT_LABEL}={name}"}
-    return client.containers.list(all=True, filters=label), client.networks.list(filters=label)
 
 
 @pytest.mark.parametrize("db, read_mode", [("etcd", "linearizable"), ("zookeeper", "sync")])
