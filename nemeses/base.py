@@ -19,9 +19,9 @@ The test mapping a nemesis reads:
 from __future__ import annotations
 
 import random
-from typing import Any, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
-from harness.errors import PreflightError
+from harness.errors import BadInputError, PreflightError
 from harness.op import INFO, Op
 
 
@@ -65,3 +65,53 @@ def completion(op: Op, value: Any, error: str | None = None) -> Op:
 
 def unknown_f(op: Op, fs: set[str]) -> ValueError:
     return ValueError(f"nemesis cannot do f={op.f!r}; it handles {sorted(fs)}")
+
+
+def known(values: Sequence[str], allowed: Sequence[str], what: str) -> tuple[str, ...]:
+    """``values`` as a tuple; ValueError naming ``what`` when empty or not all ``allowed``."""
+    unknown = [v for v in values if v not in allowed]
+    if unknown or not values:
+        raise ValueError(f"unknown {what} {unknown}; choose from {', '.join(allowed)}")
+    return tuple(values)
+
+
+def option_choices(opts: Mapping[str, Any], key: str, allowed: Sequence[str]) -> tuple[str, ...]:
+    """Package option ``key`` (a list or a comma-separated string; default all of
+    ``allowed``) as a tuple; BadInputError when empty or not all ``allowed``."""
+    value = opts.get(key, allowed)
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [v for v in value if v not in allowed]
+    if bad or not value:
+        raise BadInputError(f"nemesis {key}: {', '.join(map(str, bad)) or 'none given'} "
+                            f"not allowed; choose from {', '.join(allowed)}")
+    return tuple(value)
+
+
+def heal_through(held: Any, test: Mapping[str, Any], make: Callable[[Any], Any]) -> Any:
+    """What teardown heals through: ``held`` (made by setup), else ``make(cluster)`` for
+    the test's cluster, so teardown works without setup; None when there is nothing."""
+    if held is not None:
+        return held
+    cluster = test.get("cluster")
+    return make(cluster) if cluster is not None else None
+
+
+class StartStopNemesis:
+    """A nemesis with one fault at a time: ``start_f`` starts it, replacing any earlier
+    one; ``stop_f`` heals it and completes ``{"healed": True}``. Subclasses define
+    ``_start(test, op) -> Op`` (the completion) and ``_heal()``."""
+
+    start_f: str
+    stop_f: str
+
+    def fs(self) -> set[str]:
+        return {self.start_f, self.stop_f}
+
+    def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
+        if op.f == self.start_f:
+            return self._start(test, op)
+        if op.f == self.stop_f:
+            self._heal()
+            return completion(op, {"healed": True})
+        raise unknown_f(op, self.fs())

@@ -35,8 +35,8 @@ from harness.cluster.clock import (
     MIN_STROBE_PERIOD_S, FileClock, check_clock_capable, clock_for, format_offset, on_nodes)
 from harness.errors import BadInputError
 from harness.op import Op
-from nemeses.base import cluster_of, completion, rng_for, unknown_f
-from nemeses.process import TARGETS, select
+from nemeses.base import cluster_of, completion, heal_through, known, option_choices, rng_for, unknown_f
+from nemeses.process import TARGETS, resolve_nodes
 from nemeses.record import FaultRecord
 from nemeses.schedule import FaultOps
 
@@ -55,10 +55,7 @@ class ClockNemesis:
     """Bumps, strobes and resets node clocks; see the module docstring for its ops."""
 
     def __init__(self, targets: Sequence[str] = TARGETS, record: FaultRecord | None = None):
-        unknown = [t for t in targets if t not in TARGETS]
-        if unknown or not targets:
-            raise ValueError(f"unknown clock targets {unknown}; choose from {', '.join(TARGETS)}")
-        self.targets = tuple(targets)
+        self.targets = known(targets, TARGETS, "clock targets")
         self._record = record if record is not None else FaultRecord()
         self._rng = None
         self._clock: FileClock | None = None
@@ -129,14 +126,7 @@ class ClockNemesis:
         else:
             if "delta_s" not in value:
                 raise ValueError("a clock op needs delta_s (or deltas)")
-            if "nodes" in value:
-                nodes = [n for n in all_nodes if n in set(value["nodes"])]
-                if len(nodes) != len(set(value["nodes"])):
-                    raise ValueError(f"unknown nodes in {value['nodes']}")
-            else:
-                target = value.get("target") or self._rng.choice(self.targets)
-                leader = cluster.leader() if target == "leader" else None
-                nodes = select(target, all_nodes, self._rng, leader=leader)
+            _, nodes = resolve_nodes(cluster, value, self.targets, self._rng)
             deltas = {n: float(value["delta_s"]) for n in nodes}
         for delta in deltas.values():
             format_offset(delta)  # raises ValueError for NaN or absurd offsets
@@ -151,12 +141,9 @@ class ClockNemesis:
 
     def teardown(self, test: Mapping[str, Any]) -> None:
         """Every offset back to 0 (works without setup: finds the cluster's clock itself)."""
-        if self._clock is None:
-            cluster = test.get("cluster")
-            self._clock = clock_for(cluster) if cluster is not None else None
-            if self._clock is None:
-                return
-        self._reset(settle=False)
+        self._clock = heal_through(self._clock, test, clock_for)
+        if self._clock is not None:
+            self._reset(settle=False)
 
 
 def heal(cluster: object) -> dict[str, float]:
@@ -175,8 +162,8 @@ def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[ClockNemesis, F
     - ``strobe_period_s``, ``strobe_duration_s``: default as in the strobe op (0.05 s, or
       the servers' ``settle_s`` when longer; 5 s, at least 4 periods).
     """
-    targets = _choice_list(opts, "targets", TARGETS)
-    modes = _choice_list(opts, "clock_modes", MODES)
+    targets = option_choices(opts, "targets", TARGETS)
+    modes = option_choices(opts, "clock_modes", MODES)
     max_s = _positive(opts, "clock_max_s", DEFAULT_MAX_S)
     strobe = {key: _positive(opts, key, 1.0) for key in ("strobe_period_s", "strobe_duration_s")
               if key in opts}
@@ -196,17 +183,6 @@ def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[ClockNemesis, F
         return {"f": BUMP, "value": value}
 
     return ClockNemesis(targets, record), FaultOps(KIND, start, {"f": RESET, "value": None})
-
-
-def _choice_list(opts: Mapping[str, Any], key: str, allowed: Sequence[str]) -> tuple[str, ...]:
-    value = opts.get(key, allowed)
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    bad = [v for v in value if v not in allowed]
-    if bad or not value:
-        raise BadInputError(f"nemesis {key}: {', '.join(map(str, bad)) or 'none given'} "
-                            f"not allowed; choose from {', '.join(allowed)}")
-    return tuple(value)
 
 
 def _positive(opts: Mapping[str, Any], key: str, default: float) -> float:

@@ -20,7 +20,7 @@ from harness.errors import BadInputError
 from harness.generator.protocol import Generator
 from harness.op import Op
 from nemeses import clock, grudges, packet, preflight, process, schedule
-from nemeses.base import Nemesis, cluster_of, unknown_f
+from nemeses.base import Nemesis, cluster_of, option_choices, unknown_f
 from nemeses.heal import heal_cluster
 from nemeses.partition import PartitionNemesis
 from nemeses.record import FaultRecord
@@ -109,19 +109,8 @@ class ComposedNemesis:
             raise errors[0]
 
 
-def _choices(opts: Mapping[str, Any], key: str, allowed: Sequence[str]) -> tuple[str, ...]:
-    value = opts.get(key, allowed)
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    bad = [v for v in value if v not in allowed]
-    if bad or not value:
-        raise BadInputError(f"nemesis {key}: {', '.join(map(str, bad)) or 'none given'} "
-                            f"not allowed; choose from {', '.join(allowed)}")
-    return tuple(value)
-
-
 def _partition(opts: Mapping[str, Any], record: FaultRecord) -> Part:
-    shapes = _choices(opts, "partitions", grudges.SHAPES)
+    shapes = option_choices(opts, "partitions", grudges.SHAPES)
     return Part(PartitionNemesis(shapes, record),
                 FaultOps("partition", lambda rng: {"f": "start-partition", "value": rng.choice(shapes)},
                          {"f": "stop-partition", "value": None}))
@@ -129,7 +118,7 @@ def _partition(opts: Mapping[str, Any], record: FaultRecord) -> Part:
 
 def _process(kind: type[process.KillNemesis] | type[process.PauseNemesis]) -> Callable[..., Part]:
     def build(opts: Mapping[str, Any], record: FaultRecord) -> Part:
-        targets = _choices(opts, "targets", process.TARGETS)
+        targets = option_choices(opts, "targets", process.TARGETS)
         nem = kind(targets, record)
         return Part(nem, FaultOps(nem.kind, lambda rng: {"f": nem.start_f, "value": rng.choice(targets)},
                                   {"f": nem.stop_f, "value": None}))

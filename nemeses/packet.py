@@ -20,8 +20,9 @@ from typing import Any, Mapping, Sequence
 from harness.cluster.packet import METHODS, PacketFault, PacketShaper, method_for, shaper_for
 from harness.errors import BadInputError, PreflightError
 from harness.op import Op
-from nemeses.base import cluster_of, completion, rng_for, unknown_f
-from nemeses.process import TARGETS, select
+from nemeses.base import (StartStopNemesis, cluster_of, completion, heal_through, known,
+                          option_choices, rng_for)
+from nemeses.process import TARGETS, resolve_nodes
 from nemeses.record import FaultRecord
 from nemeses.schedule import FaultOps
 
@@ -31,18 +32,18 @@ KIND = "packet"
 DEFAULT_FAULT = PacketFault(loss=0.1, delay_ms=50.0, jitter_ms=10.0)
 
 
-class PacketNemesis:
+class PacketNemesis(StartStopNemesis):
     """Starts and stops packet faults; see the module docstring for its ops.
 
     ``fault``: what a shaped link suffers unless an op says otherwise. ``method``:
     ``auto`` (netem when every node has it, else iptables), ``netem`` or ``iptables``.
     """
 
+    start_f, stop_f = START, STOP
+
     def __init__(self, fault: PacketFault = DEFAULT_FAULT, targets: Sequence[str] = TARGETS,
                  method: str = "auto", record: FaultRecord | None = None):
-        unknown = [t for t in targets if t not in TARGETS]
-        if unknown or not targets:
-            raise ValueError(f"unknown packet targets {unknown}; choose from {', '.join(TARGETS)}")
+        targets = known(targets, TARGETS, "packet targets")
         if method not in METHODS:
             raise ValueError(f"packet method must be one of {', '.join(METHODS)}, got {method!r}")
         self.fault = fault
@@ -52,9 +53,6 @@ class PacketNemesis:
         self._rng = None
         self._shaper: PacketShaper | None = None
         self._facts: dict[str, dict[str, bool]] = {}
-
-    def fs(self) -> set[str]:
-        return {START, STOP}
 
     def setup(self, test: Mapping[str, Any]) -> None:
         """PreflightError unless every node can apply this nemesis' fault."""
@@ -68,18 +66,9 @@ class PacketNemesis:
         self._shaper = shaper
         self._rng = rng_for(test, KIND)
 
-    def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
-        if op.f == START:
-            return self._start(test, op)
-        if op.f == STOP:
-            self._heal()
-            return completion(op, {"healed": True})
-        raise unknown_f(op, self.fs())
-
     def _start(self, test: Mapping[str, Any], op: Op) -> Op:
         cluster = cluster_of(test)
         value = dict(op.value or {})
-        all_nodes = list(cluster.nodes)
         target = value.get("target")
         try:
             fault = PacketFault(
@@ -87,14 +76,7 @@ class PacketNemesis:
                 delay_ms=float(value.get("delay_ms", self.fault.delay_ms)),
                 jitter_ms=float(value.get("jitter_ms", self.fault.jitter_ms)))
             method = method_for(self._facts, fault, self.method)
-            if "nodes" in value:
-                nodes = [n for n in all_nodes if n in set(value["nodes"])]
-                if len(nodes) != len(set(value["nodes"])):
-                    raise ValueError(f"unknown nodes in {value['nodes']}")
-            else:
-                target = target or self._rng.choice(self.targets)
-                leader = cluster.leader() if target == "leader" else None
-                nodes = select(target, all_nodes, self._rng, leader=leader)
+            target, nodes = resolve_nodes(cluster, value, self.targets, self._rng)
         except (ValueError, TypeError, PreflightError) as e:
             return completion(op, {"target": target, "nodes": []}, error=f"{e}; nothing shaped")
         done = {"target": target, "nodes": nodes, **fault.to_json(), "method": method}
@@ -111,12 +93,9 @@ class PacketNemesis:
 
     def teardown(self, test: Mapping[str, Any]) -> None:
         """Remove every rule, delayer and qdisc (works without setup)."""
-        if self._shaper is None:
-            cluster = test.get("cluster")
-            self._shaper = shaper_for(cluster) if cluster is not None else None
-            if self._shaper is None:
-                return
-        self._heal()
+        self._shaper = heal_through(self._shaper, test, shaper_for)
+        if self._shaper is not None:
+            self._heal()
 
 
 def heal(cluster: object) -> None:
@@ -134,12 +113,7 @@ def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[PacketNemesis, 
     - ``packet_loss`` (0.1), ``packet_delay_ms`` (50), ``packet_jitter_ms`` (10, at most the delay);
     - ``packet_method``: ``auto`` | ``netem`` | ``iptables``.
     """
-    value = opts.get("targets", TARGETS)
-    targets = tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else tuple(value)
-    bad = [t for t in targets if t not in TARGETS]
-    if bad or not targets:
-        raise BadInputError(f"nemesis targets: {', '.join(bad) or 'none given'} not allowed; "
-                            f"choose from {', '.join(TARGETS)}")
+    targets = option_choices(opts, "targets", TARGETS)
     method = opts.get("packet_method", "auto")
     if method not in METHODS:
         raise BadInputError(f"nemesis packet_method must be one of {', '.join(METHODS)}, got {method!r}")

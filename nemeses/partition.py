@@ -21,7 +21,7 @@ from harness.cluster.protocol import Partitionable, supports
 from harness.errors import PreflightError
 from harness.op import Op
 from nemeses import grudges
-from nemeses.base import cluster_of, completion, rng_for, unknown_f
+from nemeses.base import StartStopNemesis, cluster_of, completion, heal_through, known, rng_for
 from nemeses.record import FaultRecord
 
 START = "start-partition"
@@ -37,20 +37,16 @@ def partitioner(cluster: object) -> Partitionable | None:
     return partitioner_for(cluster)
 
 
-class PartitionNemesis:
+class PartitionNemesis(StartStopNemesis):
     """Starts and stops partitions; see the module docstring for its ops."""
 
+    start_f, stop_f = START, STOP
+
     def __init__(self, shapes: Sequence[str] = grudges.SHAPES, record: FaultRecord | None = None):
-        unknown = [s for s in shapes if s not in grudges.SHAPES]
-        if unknown or not shapes:
-            raise ValueError(f"unknown partition shapes {unknown}; choose from {', '.join(grudges.SHAPES)}")
-        self.shapes = tuple(shapes)
+        self.shapes = known(shapes, grudges.SHAPES, "partition shapes")
         self._record = record if record is not None else FaultRecord()
         self._rng = None
         self._net: Partitionable | None = None
-
-    def fs(self) -> set[str]:
-        return {START, STOP}
 
     def setup(self, test: Mapping[str, Any]) -> None:
         cluster = cluster_of(test)
@@ -60,14 +56,6 @@ class PartitionNemesis:
         self._net = net
         self._rng = rng_for(test, KIND)
         self._record.ensure_open(cluster, test.get("run_dir"))
-
-    def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
-        if op.f == START:
-            return self._start(test, op)
-        if op.f == STOP:
-            self._heal()
-            return completion(op, {"healed": True})
-        raise unknown_f(op, self.fs())
 
     def _start(self, test: Mapping[str, Any], op: Op) -> Op:
         cluster = cluster_of(test)
@@ -87,9 +75,6 @@ class PartitionNemesis:
         self._record.clear(KIND)
 
     def teardown(self, test: Mapping[str, Any]) -> None:
-        if self._net is None:  # setup never ran or failed: find the cluster ourselves
-            cluster = test.get("cluster")
-            self._net = partitioner(cluster) if cluster is not None else None
-            if self._net is None:
-                return
-        self._heal()
+        self._net = heal_through(self._net, test, partitioner)  # also without setup
+        if self._net is not None:
+            self._heal()

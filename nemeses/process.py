@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 from harness.cluster.protocol import Killable, Pausable, supports
 from harness.errors import PreflightError
 from harness.op import Op
-from nemeses.base import cluster_of, completion, rng_for, unknown_f
+from nemeses.base import cluster_of, completion, known, rng_for, unknown_f
 from nemeses.grudges import majority
 from nemeses.record import FaultRecord
 
@@ -46,6 +46,27 @@ def select(target: str, nodes: Sequence[str], rng: random.Random, leader: str | 
     return [node for node in nodes if node in chosen]
 
 
+def target_nodes(cluster: Any, target: str, rng: random.Random) -> list[str]:
+    """:func:`select` on ``cluster`` now: ``leader`` is whoever leads at this moment."""
+    leader = cluster.leader() if target == "leader" else None
+    return select(target, list(cluster.nodes), rng, leader=leader)
+
+
+def resolve_nodes(cluster: Any, value: Mapping[str, Any], targets: Sequence[str],
+                  rng: random.Random) -> tuple[str | None, list[str]]:
+    """(target, nodes) an op's ``value`` names: its ``nodes`` list (in cluster order;
+    ValueError for a node the cluster lacks), else its ``target`` or, without one, a
+    random one of ``targets``."""
+    if "nodes" in value:
+        named = set(value["nodes"])
+        nodes = [n for n in cluster.nodes if n in named]
+        if len(nodes) != len(named):
+            raise ValueError(f"unknown nodes in {value['nodes']}")
+        return value.get("target"), nodes
+    target = value.get("target") or rng.choice(targets)
+    return target, target_nodes(cluster, target, rng)
+
+
 class _ProcessNemesis:
     """Breaks target nodes with ``cluster.<start_f>(node)`` and restores every broken
     node with ``cluster.<stop_f>(node)``: the op names are the capability's methods."""
@@ -57,10 +78,7 @@ class _ProcessNemesis:
     capability: type
 
     def __init__(self, targets: Sequence[str] = TARGETS, record: FaultRecord | None = None):
-        unknown = [t for t in targets if t not in TARGETS]
-        if unknown or not targets:
-            raise ValueError(f"unknown targets {unknown}; choose from {', '.join(TARGETS)}")
-        self.targets = tuple(targets)
+        self.targets = known(targets, TARGETS, "targets")
         self._record = record if record is not None else FaultRecord()
         self._rng = random.Random(0)
         self._broken: list[str] = []
@@ -81,9 +99,7 @@ class _ProcessNemesis:
         cluster = cluster_of(test)
         if op.f == self.start_f:
             target = op.value if op.value is not None else self._rng.choice(self.targets)
-            leader = cluster.leader() if target == "leader" else None
-            nodes = [n for n in select(target, list(cluster.nodes), self._rng, leader)
-                     if n not in self._broken]
+            nodes = [n for n in target_nodes(cluster, target, self._rng) if n not in self._broken]
             value = {"target": target, "nodes": nodes, "signal": self.signal}
             if not nodes:
                 why = "no leader known" if target == "leader" else "targets already down"
