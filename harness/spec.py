@@ -24,6 +24,9 @@ DBS = ("etcd", "zookeeper")
 WORKLOADS = {"register": "workloads.register"}
 READ_MODES = {"etcd": ("linearizable", "serializable"), "zookeeper": ("sync", "plain")}
 """Per db, the read modes it supports; the first is the default."""
+ETCD_TRANSPORTS = ("http", "grpc")
+"""How etcd clients talk to etcd: its JSON gateway (default, least harness CPU) or gRPC;
+see docs/clients.md. The clients (workloads.clients.ETCD_TRANSPORTS) implement both."""
 NODE_COUNTS = (3, 5)
 MAX_CONCURRENCY = 1000
 
@@ -35,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "rate": 0.0,                # ops/s over all clients; 0 = as fast as they go
     "seed": None,               # None: drawn at random, then recorded
     "read_mode": None,          # None: the db's default (READ_MODES)
+    "etcd_transport": "http",   # etcd only: ETCD_TRANSPORTS
     "nemesis": [],              # fault names; [] = none
     "nemesis_interval": 10.0,   # seconds between fault ops
     "ops_per_key": 200,
@@ -124,6 +128,11 @@ def build_test(options: Mapping[str, Any]) -> TestPlan:
     if spec["read_mode"] not in modes:
         raise BadInputError(f"--read-mode for {db} must be one of {', '.join(modes)}, "
                             f"got {spec['read_mode']!r}")
+    if spec["etcd_transport"] not in ETCD_TRANSPORTS:
+        raise BadInputError(f"--etcd-transport must be one of {', '.join(ETCD_TRANSPORTS)}, "
+                            f"got {spec['etcd_transport']!r}")
+    if db != "etcd" and spec["etcd_transport"] != DEFAULTS["etcd_transport"]:
+        raise BadInputError(f"--etcd-transport applies to etcd only, not {db}")
     names = parse_nemesis(spec["nemesis"])
     spec["nemesis"] = names
     spec["time_limit"] = float(spec["time_limit"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.spec import DBS, DEFAULTS, NODE_COUNTS, WORKLOADS, build_test
+from harness.spec import DBS, DEFAULTS, ETCD_TRANSPORTS, NODE_COUNTS, WORKLOADS, build_test
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--read-mode", default=None,
                    help="etcd: linearizable (default) | serializable; "
                         "zookeeper: sync (default) | plain")
+    p.add_argument("--etcd-transport", default=None, metavar="|".join(ETCD_TRANSPORTS),
+                   help="etcd only: how clients talk to etcd, its JSON gateway (http, default) "
+                        "or gRPC; see docs/clients.md")
     p.add_argument("--nemesis", default="none", metavar="FAULTS",
                    help="none, or a comma-separated subset of partition,kill,pause,clock,packet")
     p.add_argument("--nemesis-interval", type=float, default=DEFAULTS["nemesis_interval"],
@@ -49,7 +52,8 @@ def options_from_args(args: argparse.Namespace) -> dict:
     return {
         "db": args.db, "workload": args.workload, "time_limit": args.time_limit,
         "concurrency": args.concurrency, "nodes": args.nodes, "rate": args.rate,
-        "seed": args.seed, "read_mode": args.read_mode, "nemesis": args.nemesis,
+        "seed": args.seed, "read_mode": args.read_mode, "etcd_transport": args.etcd_transport,
+        "nemesis": args.nemesis,
         "nemesis_interval": args.nemesis_interval, "ops_per_key": args.ops_per_key,
         "op_timeout": args.op_timeout, "results": args.results,
         "leave_running": args.leave_running,

@@ -169,6 +169,8 @@ def test_analyze_rechecks_a_stored_run(tmp_path, capsys):
     (["--db", "zookeeper", "--read-mode", "linearizable"], "--read-mode"),
     (["--db", "etcd", "--nemesis", "none,kill"], "--nemesis"),
     (["--db", "etcd", "--ops-per-key", "0"], "--ops-per-key"),
+    (["--db", "etcd", "--etcd-transport", "udp"], "--etcd-transport must be one of http, grpc"),
+    (["--db", "zookeeper", "--etcd-transport", "grpc"], "--etcd-transport applies to etcd only"),
 ])
 def test_bad_arguments_exit_254_with_one_line(argv, message, capsys, tmp_path):
     code = cli.main(["test", "--results", str(tmp_path), *argv])
@@ -263,3 +265,20 @@ def test_a_cluster_that_cannot_be_removed_fails_the_run_after_writing_results(tm
                  client_factory=clients_over(FakeRegisters(), latency_s=0.001))
     results = json.loads(open(tmp_path / "latest" / "results.json").read())
     assert results["valid"] == "unknown" and "docker went away" in results["error"]
+
+
+@pytest.mark.parametrize("transport", ["http", "grpc"])
+def test_the_etcd_transport_reaches_the_clients(tmp_path, transport):
+    seen = []
+
+    def clients(db, test):
+        seen.append(test["etcd_transport"])
+        return fake_client_factory(FakeRegisters(), latency_s=0.001)
+    out = run_test(plan_for(tmp_path, etcd_transport=transport), cluster_factory=Clusters(),
+                   client_factory=clients)
+    assert seen and set(seen) == {transport}
+    assert json.loads(open(out.run.file("test.json")).read())["etcd_transport"] == transport
+
+
+def test_etcd_transport_defaults_to_the_json_gateway(tmp_path):
+    assert plan_for(tmp_path).spec["etcd_transport"] == "http"
