@@ -24,7 +24,7 @@ import asyncio
 import base64
 import binascii
 import json
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from checkers.models import CAS_MISMATCH
 from harness.errors import BadInputError
@@ -131,16 +131,39 @@ def _b64(raw: bytes) -> bytes:
     return base64.b64encode(raw)
 
 
+def serializable_reads(read_mode: str) -> bool:
+    """Whether an etcd client in ``read_mode`` reads serializably; ValueError for a mode
+    not in :data:`READ_MODES`."""
+    if read_mode not in READ_MODES:
+        raise ValueError(f"etcd read mode must be one of {READ_MODES}, got {read_mode!r}")
+    return read_mode == "serializable"
+
+
+class EtcdKeys:
+    """Op key -> the bytes a transport sends for etcd key ``<prefix>/<key>``
+    (``encode`` of its UTF-8), computed once per key."""
+
+    def __init__(self, prefix: str, encode: Callable[[bytes], bytes] = bytes):
+        self._prefix = prefix
+        self._encode = encode
+        self._cache: dict[Any, bytes] = {}
+
+    def __call__(self, key: Any) -> bytes:
+        raw = self._cache.get(key)
+        if raw is None:
+            if len(self._cache) >= 4096:
+                self._cache.clear()  # keys rotate during a test; keep the cache bounded
+            raw = self._cache[key] = self._encode(f"{self._prefix}/{key}".encode())
+        return raw
+
+
 class EtcdClient:
     """One logical process' connection to one etcd node. See the module doc."""
 
     def __init__(self, *, read_mode: str, prefix: str, timeout_s: float):
-        if read_mode not in READ_MODES:
-            raise ValueError(f"etcd read mode must be one of {READ_MODES}, got {read_mode!r}")
-        self._serializable = read_mode == "serializable"
-        self._prefix = prefix
+        self._serializable = serializable_reads(read_mode)
+        self._key64 = EtcdKeys(prefix, _b64)
         self._timeout = timeout_s
-        self._keys: dict[Any, bytes] = {}
         self._conn: HttpConnection | None = None
         self.node: str | None = None
 
@@ -184,14 +207,6 @@ class EtcdClient:
         if self._conn is not None:
             self._conn.close()
 
-    def _key64(self, key: Any) -> bytes:
-        key64 = self._keys.get(key)
-        if key64 is None:
-            if len(self._keys) >= 4096:
-                self._keys.clear()  # keys rotate during a test; keep the cache bounded
-            key64 = self._keys[key] = _b64(f"{self._prefix}/{key}".encode())
-        return key64
-
 
 def etcd_options(test: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments of an etcd client (either transport), validated."""
@@ -208,5 +223,6 @@ def etcd_client_factory(test: Mapping[str, Any]):
     return lambda: EtcdClient(**options)
 
 
-__all__ = ["EtcdClient", "etcd_client_factory", "etcd_options", "classify_grpc_code", "classify_status",
+__all__ = ["EtcdClient", "EtcdKeys", "etcd_client_factory", "etcd_options", "serializable_reads",
+           "classify_grpc_code", "classify_status",
            "classify_transport_error", "request_for", "completion_of", "READ_MODES"]

@@ -26,8 +26,8 @@ from checkers.models import CAS_MISMATCH
 from harness.op import FAIL, OK, Op
 from workloads.clients.common import (NOT_SENT_BACKOFF_S, decode_value, encode_value,
                                       resolve_address, unknown_outcome_type)
-from workloads.clients.etcd import (ETCD_CLIENT_PORT, READ_MODES, classify_grpc_code,
-                                    etcd_options)
+from workloads.clients.etcd import (ETCD_CLIENT_PORT, EtcdKeys, classify_grpc_code,
+                                    etcd_options, serializable_reads)
 
 CHANNEL_OPTIONS = (
     ("grpc.use_local_subchannel_pool", 1),
@@ -54,12 +54,9 @@ class EtcdGrpcClient:
     """One logical process' gRPC channel to one etcd node. See the module doc."""
 
     def __init__(self, *, read_mode: str, prefix: str, timeout_s: float):
-        if read_mode not in READ_MODES:
-            raise ValueError(f"etcd read mode must be one of {READ_MODES}, got {read_mode!r}")
-        self._serializable = read_mode == "serializable"
-        self._prefix = prefix
+        self._serializable = serializable_reads(read_mode)
+        self._key = EtcdKeys(prefix)
         self._timeout = timeout_s
-        self._keys: dict[Any, bytes] = {}
         self._channel: Any = None
         self._kv: Any = None
         self.node: str | None = None
@@ -112,14 +109,6 @@ class EtcdGrpcClient:
         channel, self._channel = self._channel, None
         if channel is not None:
             await channel.close()
-
-    def _key(self, key: Any) -> bytes:
-        raw = self._keys.get(key)
-        if raw is None:
-            if len(self._keys) >= 4096:
-                self._keys.clear()  # keys rotate during a test; keep the cache bounded
-            raw = self._keys[key] = f"{self._prefix}/{key}".encode()
-        return raw
 
 
 def _cas_request(key: bytes, expected: Any, new: Any) -> Any:
