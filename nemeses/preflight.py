@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
-from harness.cluster.clock import check_clock_capable, on_nodes
+from harness.cluster.clock import check_clock_capable, exec_read, on_nodes
 from harness.cluster.packet import PacketFault, shaper_for
 from harness.cluster.protocol import Killable, Pausable, supports
 from harness.errors import FaultlineError, PreflightError
@@ -34,7 +34,7 @@ def _node_problems(cluster: Any, script: str) -> dict[str, str]:
     nodes = list(cluster.nodes)
 
     def probe(node: str) -> str | None:
-        code, out = cluster.exec(node, ["sh", "-c", script], check=False)
+        code, out = exec_read(cluster, node, ["sh", "-c", script])  # a probe always answers
         answer = out.strip().splitlines()[-1] if out.strip() else f"probe exited {code}"
         return None if answer == "yes" else answer.removeprefix("no: ")
     return {n: p for n, p in zip(nodes, on_nodes(nodes, probe)) if p}

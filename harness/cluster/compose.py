@@ -27,6 +27,7 @@ import docker
 import docker.errors
 
 from harness.cluster import compose_file, images, probes
+from harness.cluster.clock import exec_read
 from harness.cluster.compose_cli import ComposeCLI, installed
 from harness.cluster.partition import IptablesPartitioner
 from harness.cluster.protocol import Grudge
@@ -332,7 +333,12 @@ class ComposeCluster:
 
     def server_state(self, node: str) -> str:
         """``running`` | ``paused`` | ``stopped``, as the node's supervisor sees it."""
-        return self.exec(node, ["faultline-ctl", "status"])[1].strip()
+        # Re-read an empty answer: a docker exec sometimes loses its output (docker-py#2042).
+        code, out = exec_read(self, node, ["faultline-ctl", "status"])
+        if code != 0:
+            raise ClusterError(f"{self.name}: faultline-ctl status on {node} exited {code}: "
+                               f"{out.strip()[-200:]}")
+        return out.strip()
 
     # ---- logs ---------------------------------------------------------------------------
 
