@@ -25,10 +25,13 @@ def _ns(dt_s: float, what: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Stagger:
-    """Ops spaced by a random gap, uniform in [0, 2*dt): on average one every dt."""
+class Spaced:
+    """Ops of ``gen`` spaced out: each is due no earlier than ``next_time`` (None: when
+    first asked), and the next one ``gap_ns`` after it, or, with ``random_gap``, a gap
+    uniform in [0, gap_ns)."""
 
-    max_gap_ns: int
+    gap_ns: int
+    random_gap: bool
     next_time: int | None
     gen: Generator | None
 
@@ -38,50 +41,27 @@ class Stagger:
             return None
         op, g2 = res
         if op is PENDING:
-            return PENDING, Stagger(self.max_gap_ns, self.next_time, g2)
+            return PENDING, Spaced(self.gap_ns, self.random_gap, self.next_time, g2)
         due = ctx.time if self.next_time is None else self.next_time
         if op["time"] < due:
             op = {**op, "time": due}
-        gap = int(ctx.rng.random() * self.max_gap_ns)
-        return op, Stagger(self.max_gap_ns, op["time"] + gap, g2)
+        gap = int(ctx.rng.random() * self.gap_ns) if self.random_gap else self.gap_ns
+        return op, Spaced(self.gap_ns, self.random_gap, op["time"] + gap, g2)
 
-    def update(self, test, ctx, event: Op) -> "Stagger":
+    def update(self, test, ctx, event: Op) -> "Spaced":
         g = gen_update(self.gen, test, ctx, event)
-        return self if g is self.gen else Stagger(self.max_gap_ns, self.next_time, g)
+        return self if g is self.gen else Spaced(self.gap_ns, self.random_gap, self.next_time, g)
 
 
 def stagger(dt_s: float, gen: Any) -> Generator:
     """Ops from ``gen`` at random intervals averaging ``dt_s`` (over all processes)."""
-    return Stagger(2 * _ns(dt_s, "stagger"), None, as_generator(gen))
-
-
-@dataclass(frozen=True, slots=True)
-class Delay:
-    """Ops at least ``dt`` apart: each op is due ``dt`` after the previous one."""
-
-    dt_ns: int
-    next_time: int | None
-    gen: Generator | None
-
-    def op(self, test, ctx: Context) -> OpResult:
-        res = gen_op(self.gen, test, ctx)
-        if res is None:
-            return None
-        op, g2 = res
-        if op is PENDING:
-            return PENDING, Delay(self.dt_ns, self.next_time, g2)
-        if self.next_time is not None and op["time"] < self.next_time:
-            op = {**op, "time": self.next_time}
-        return op, Delay(self.dt_ns, op["time"] + self.dt_ns, g2)
-
-    def update(self, test, ctx, event: Op) -> "Delay":
-        g = gen_update(self.gen, test, ctx, event)
-        return self if g is self.gen else Delay(self.dt_ns, self.next_time, g)
+    return Spaced(2 * _ns(dt_s, "stagger"), True, None, as_generator(gen))
 
 
 def delay(dt_s: float, gen: Any) -> Generator:
     """Ops from ``gen``, the first at once, each next one ``dt_s`` after the previous."""
-    return Delay(_ns(dt_s, "delay"), None, as_generator(gen))
+    # next_time 0: the first op keeps the time ``gen`` gives it (op times are >= 0).
+    return Spaced(_ns(dt_s, "delay"), False, 0, as_generator(gen))
 
 
 @dataclass(frozen=True, slots=True)
