@@ -103,6 +103,22 @@ def op_to_json(op: Op) -> str:
     return _ENCODER.encode(op.to_dict())
 
 
+def read_text(path: str | os.PathLike) -> str:
+    """The UTF-8 text of file ``path``; HistoryFormatError when it cannot be read or is
+    not UTF-8 (naming the line of the first bad byte)."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        raise HistoryFormatError(path, None, f"cannot read: {e.strerror or e}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise HistoryFormatError(path, line, f"not UTF-8 text ({e.reason})") from None
+
+
 def read_jsonl(path: str | os.PathLike, *, allow_torn_tail: bool = False) -> History:
     """Read a ``history.jsonl`` file.
 
@@ -111,15 +127,7 @@ def read_jsonl(path: str | os.PathLike, *, allow_torn_tail: bool = False) -> His
     write cut short by a crash) is dropped instead.
     """
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        raise HistoryFormatError(path, None, f"cannot read: {e.strerror or e}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise HistoryFormatError(path, None, f"not UTF-8 text ({e.reason})") from None
+    text = read_text(path)
     lines = text.split("\n")
     torn_tail_possible = not text.endswith("\n")
     ops: list[Op] = []

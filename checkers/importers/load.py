@@ -30,7 +30,7 @@ from checkers.importers.edn import EdnError, Keyword, head_records, read_records
 from checkers.independent import per_key_if_keyed
 from checkers.models import Model, get_model
 from harness.errors import HistoryFormatError
-from harness.history import History
+from harness.history import History, read_text
 
 FORMATS = ("jsonl", "jepsen-log", "porcupine-kv", "knossos-edn", "elle-edn")
 _EDN_FORMATS = ("porcupine-kv", "knossos-edn", "elle-edn")
@@ -78,7 +78,7 @@ def load_history(path: str | os.PathLike, fmt: str = "auto") -> Imported:
                                              f"one of {', '.join(FORMATS)}")
     if fmt == "jsonl":
         return _load_jsonl(path)
-    text = _read_text(path)
+    text = read_text(path)
     if fmt == "auto":
         fmt = _detect(path, text)
         if fmt == "jsonl":
@@ -101,26 +101,13 @@ def load_history(path: str | os.PathLike, fmt: str = "auto") -> Imported:
 def detect_format(path: str | os.PathLike) -> str:
     """The format of ``path`` (one of :data:`FORMATS`), recognised from its content."""
     path = os.fspath(path)
-    return _detect(path, _read_text(path))
+    return _detect(path, read_text(path))
 
 
 def _load_jsonl(path: str) -> Imported:
     history = jsonl.parse(path)
     name, options = jsonl.implied_model(path)
     return Imported(history, "jsonl", name, options)
-
-
-def _read_text(path: str) -> str:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        raise HistoryFormatError(path, None, f"cannot read: {e.strerror or e}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise HistoryFormatError(path, line, f"not UTF-8 text ({e.reason})") from None
 
 
 def _detect(path: str, text: str) -> str:
