@@ -59,23 +59,16 @@ def register_history(*, ops: int = 10_000, keys: int = 10, processes: int = 20,
             counter += 1
             invoke_value = value = counter
             outcome, error = OK, None
-            if applied:
-                state[key] = counter
-                written.setdefault(key, []).append(counter)
-                settled[key] = complete if not lost else float("inf")
         else:
             counter += 1
             seen = written.get(key, [])
             expected = current if rng.random() < 0.7 or not seen else rng.choice(seen)
             invoke_value = value = [expected, counter]
-            if expected == current:
-                outcome, error = OK, None
-                if applied:
-                    state[key] = counter
-                    written.setdefault(key, []).append(counter)
-                    settled[key] = complete if not lost else float("inf")
-            else:
-                outcome, error = FAIL, CAS_MISMATCH
+            outcome, error = (OK, None) if expected == current else (FAIL, CAS_MISMATCH)
+        if f != "read" and outcome == OK and applied:  # a write or a cas that took effect
+            state[key] = counter
+            written.setdefault(key, []).append(counter)
+            settled[key] = complete if not lost else float("inf")
         if lost:
             if f == "read":
                 continue  # an unknown read says nothing; drop it altogether
