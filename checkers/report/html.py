@@ -1,8 +1,10 @@
 """report.html: one self-contained page (inline CSS, no scripts or external files).
 
-It shows the verdict, the test's options, op counts by function and outcome, what the
-nemesis did, and each checker's result with a linearizability counterexample as text.
-Rendering only: every figure comes from ``results`` and :mod:`checkers.report.summary`.
+It shows the verdict, the test's options, op counts by function and outcome, a timeline
+(latency of every op and throughput over time, with the faults shaded), what the nemesis
+did, and each checker's result with a linearizability counterexample as text. Rendering
+only: every figure comes from ``results``, :mod:`checkers.report.summary` and
+:mod:`checkers.report.timeline`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import html
 import json
 from typing import Any, Mapping
 
+from checkers.report.plots import latency_svg, legend_html, throughput_svg
 from checkers.report.summary import OUTCOMES, nemesis_ops, op_counts
+from checkers.report.timeline import timeline
 from harness.history import History
 
 PREFIX_SHOWN = 25
@@ -25,6 +29,11 @@ h1{margin-bottom:.2em} h2{margin-top:1.6em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse}td,th{padding:.2em .8em;border-bottom:1px solid #eee;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.9em}
+svg.plot{display:block;max-width:70em;margin:.4em 0 1em}
+.legend .key{margin-right:1.4em;white-space:nowrap}
+.legend .sw{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.35em;
+vertical-align:-.05em}
+.legend .x{font-weight:bold;margin-right:.35em}
 """
 
 
@@ -89,6 +98,16 @@ def _checker_section(name: str, res: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
+def _timeline_section(series: Mapping[str, Any]) -> str:
+    if not series["points"] and not series["faults"]:
+        return "<p>no operations completed</p>"
+    faults = (f"{len(series['faults'])} fault intervals shaded; hover a band for what was done"
+              if series["faults"] else "no faults")
+    return (f"<h3>Latency of each operation</h3>{legend_html(series)}{latency_svg(series)}"
+            f"<h3>Throughput ({series['throughput']['bucket_s']:g} s buckets)</h3>"
+            f"{throughput_svg(series)}<p>{faults}</p>")
+
+
 def render_report(test: Mapping[str, Any], history: History, results: Mapping[str, Any]) -> str:
     """The report page for a run: ``test`` (test.json), its history and results.json."""
     valid = results.get("valid")
@@ -110,6 +129,7 @@ def render_report(test: Mapping[str, Any], history: History, results: Mapping[st
                        if isinstance(res, Mapping) and "valid" in res
                        and name != "stats")  # the stats are the operations table
     top_error = f"<p><b>error:</b> {_e(results['error'])}</p>" if results.get("error") else ""
+    series = timeline(history)
     return (
         f"<!doctype html><html><head><meta charset=utf-8><title>{_e(test.get('name', 'run'))}"
         f"</title><style>{CSS}</style></head><body>"
@@ -119,6 +139,7 @@ def render_report(test: Mapping[str, Any], history: History, results: Mapping[st
         f"({counts['ok_per_s']} ok/s), seed {_e(test.get('seed'))}</p>"
         "<h2>Operations</h2><table><tr><th>f</th>"
         + "".join(f"<th>{o}</th>" for o in OUTCOMES) + f"</tr>{rows}</table>"
+        "<h2>Timeline</h2>" + _timeline_section(series) +
         f"<h2>Checkers</h2>{checkers or '<p>none ran</p>'}"
         f"<h2>Faults</h2><pre>{_e(nem_text)}</pre>"
         f"<h2>Test</h2><table>{spec_rows}</table>"
