@@ -47,7 +47,7 @@ class PacketNemesis(StartStopNemesis):
         if method not in METHODS:
             raise ValueError(f"packet method must be one of {', '.join(METHODS)}, got {method!r}")
         self.fault = fault
-        self.targets = tuple(targets)
+        self.targets = targets
         self.method = method
         self._record = record if record is not None else FaultRecord()
         self._rng = None
