@@ -2,5 +2,6 @@
 
 from checkers.report.html import counterexample_text, render_report
 from checkers.report.summary import nemesis_ops, op_counts
+from checkers.report.timeline import timeline
 
-__all__ = ["counterexample_text", "nemesis_ops", "op_counts", "render_report"]
+__all__ = ["counterexample_text", "nemesis_ops", "op_counts", "render_report", "timeline"]
