@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import inspect
 import logging
 import os
@@ -290,9 +291,16 @@ def _log_to(path: str):
     old_level = root.level
     root.setLevel(logging.INFO)
     root.addHandler(handler)
+    # A crash in native code (exit 139) then leaves every thread's Python stack in
+    # harness.log; unless something (pytest) already reports such crashes elsewhere.
+    crash_report = not faulthandler.is_enabled()
+    if crash_report:
+        faulthandler.enable(file=handler.stream, all_threads=True)
     try:
         yield
     finally:
+        if crash_report:
+            faulthandler.disable()
         root.removeHandler(handler)
         handler.close()
         root.setLevel(old_level)

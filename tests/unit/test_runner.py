@@ -282,3 +282,30 @@ def test_the_etcd_transport_reaches_the_clients(tmp_path, transport):
 
 def test_etcd_transport_defaults_to_the_json_gateway(tmp_path):
     assert plan_for(tmp_path).spec["etcd_transport"] == "http"
+
+
+CRASHING_RUN = """
+import ctypes, sys
+from harness.fakes import FakeCluster, FakeRegisters, fake_client_factory
+from harness.runner import run_test
+from harness.spec import build_test
+plan = build_test({"db": "etcd", "time_limit": 0.2, "concurrency": 2, "seed": 1,
+                   "results": sys.argv[1]})
+def clusters(db, n, name, image=None):
+    cluster = FakeCluster(db, ["n1", "n2", "n3"])
+    cluster.down = lambda: ctypes.string_at(0)  # a segfault in native code
+    return cluster
+run_test(plan, cluster_factory=clusters,
+         client_factory=lambda db, test: fake_client_factory(FakeRegisters()))
+"""
+
+
+def test_a_native_crash_leaves_the_python_stacks_in_harness_log(tmp_path):
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-c", CRASHING_RUN, str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -signal.SIGSEGV
+    (log,) = [os.path.join(d, "harness.log") for d, _, fs in os.walk(tmp_path) if "harness.log" in fs]
+    text = open(log).read()
+    assert "Fatal Python error: Segmentation fault" in text and "_collect_and_stop" in text
