@@ -103,7 +103,9 @@ class _Frame:
             y = 8 + self.lanes.index(fault["fault"]) * LANE_H
             text = ""
             # Inside the bar when it fits, else beside it up to the lane's next bar.
-            for label in (fault["label"], fault["fault"]):
+            for label in dict.fromkeys((fault["label"], fault.get("short", ""), fault["fault"])):
+                if not label:
+                    continue
                 need = len(label) * CHAR_W + 6
                 if need <= w:
                     text = f"<text x='{_f(xa + 3)}' y='{y + 11}' class='bar'>{_e(label)}</text>"

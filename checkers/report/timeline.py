@@ -9,7 +9,7 @@
   ``total`` and ``shown`` count ops per outcome before and after sampling;
 - ``throughput``: completions per second in fixed buckets, per outcome;
 - ``faults``: when each fault was in effect (:func:`nemeses.intervals.fault_intervals`),
-  each with a short ``label`` saying what was done.
+  each with a ``label`` saying what was done and a ``short`` one for narrow bands.
 
 An op never completed (``pending``) has no latency and is only counted.
 """
@@ -116,8 +116,19 @@ def faults(history: History,
     from nemeses.intervals import fault_intervals  # the nemeses own what starts a fault
 
     return [{"fault": i["fault"], "start": i["start"], "stop": i["stop"],
-             "label": fault_label(i["fault"], i["value"])}
+             "label": fault_label(i["fault"], i["value"]),
+             "short": short_label(i["fault"], i["value"])}
             for i in fault_intervals(history, perf)]
+
+
+def short_label(fault: str, value: Any) -> str:
+    """The fault and how its targets were chosen (``partition random-halves``, ``kill
+    leader``): for a band too narrow for :func:`fault_label`."""
+    if isinstance(value, Mapping):
+        how = value.get("shape") or value.get("target")
+        if isinstance(how, str) and how:
+            return f"{fault} {how}"
+    return fault
 
 
 def fault_label(fault: str, value: Any) -> str:

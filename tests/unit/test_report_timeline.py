@@ -47,6 +47,15 @@ def test_timeline_faults_run_from_applied_to_healed_and_say_what_was_done():
         ("partition", 1.1, 8.2), ("kill", 9.5, None)]
     assert faults[0]["label"] == "partition n1 x n2,n3; n2 x n1; n3 x n1"
     assert faults[1]["label"] == "kill n3"
+    assert [f["short"] for f in faults] == ["partition", "kill"]
+
+
+def test_short_labels_say_how_targets_were_chosen():
+    from checkers.report.timeline import short_label
+    assert short_label("partition", {"shape": "random-halves", "grudge": {}}) == \
+        "partition random-halves"
+    assert short_label("kill", {"target": "leader", "nodes": ["n2"]}) == "kill leader"
+    assert short_label("pause", None) == "pause"
 
 
 def test_fault_labels_name_offsets_and_fall_back_to_the_kind():
