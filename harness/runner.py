@@ -33,6 +33,7 @@ from typing import Any, Callable, Mapping
 
 from checkers.report import op_counts, render_report
 from checkers.result import UNKNOWN, Result, compose, safe_check
+from harness import eventloop
 from harness.errors import EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID
 from harness.generator import both, clients, phases, stagger, time_limit
 from harness.history import History
@@ -220,7 +221,7 @@ class _Run:
             try:
                 result = self.nemesis.teardown(self.test)
                 if inspect.isawaitable(result):
-                    asyncio.run(result)
+                    eventloop.run(result)
                 self.nemesis_up = False
             except Exception:  # noqa: BLE001
                 log.exception("nemesis teardown failed again: faults may remain (faults.json)")
@@ -350,7 +351,7 @@ def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cl
                 cluster_up = True
                 log.info("cluster %s is up", getattr(cluster, "name", "?"))
                 state = _Run(plan, run, cluster, client_factory, progress)
-                asyncio.run(state.drive())
+                eventloop.run(state.drive())
             except (KeyboardInterrupt, asyncio.CancelledError) as e:
                 failure = KeyboardInterrupt("interrupted")
                 log.warning("interrupted (%s): cleaning up", type(e).__name__)
