@@ -26,11 +26,16 @@ class PerKey:
         return getattr(self._model, name)
 
     def partition(self, history: History) -> dict[Any, list[Pair]]:
-        groups: dict[Any, list[Pair]] = {}
-        for pair in history.pairs():
-            if pair.invoke.process != NEMESIS:
-                groups.setdefault(pair.invoke.key, []).append(pair)
-        return groups
+        return partition_by_key(history)
+
+
+def partition_by_key(history: History) -> dict[Any, list[Pair]]:
+    """The client ops' pairs grouped by ``op.key`` (nemesis ops are no key's)."""
+    groups: dict[Any, list[Pair]] = {}
+    for pair in history.pairs():
+        if pair.invoke.process != NEMESIS:
+            groups.setdefault(pair.invoke.key, []).append(pair)
+    return groups
 
 
 def has_keys(history: History) -> bool:

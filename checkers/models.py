@@ -26,6 +26,7 @@ from harness.errors import BadInputError
 from harness.history import History, Pair
 from harness.op import FAIL, Op
 
+from checkers.independent import partition_by_key
 from checkers.kv_versions import kv_order_views
 
 #: ``error`` of a ``fail`` cas completion meaning: the cas completed and its compare did not
@@ -132,13 +133,6 @@ class RegisterModel:
         return f"{op.f} {op.value!r}"
 
 
-def _partition_by_key(history: History) -> dict[Any, list[Pair]]:
-    groups: dict[Any, list[Pair]] = {}
-    for pair in history.pairs():
-        groups.setdefault(pair.invoke.key, []).append(pair)
-    return groups
-
-
 class KVModel:
     """A map of string registers (initial ``""``), checked one key at a time.
 
@@ -172,7 +166,7 @@ class KVModel:
         return kv_order_views(entries, self.initial)
 
     def partition(self, history: History) -> dict[Any, list[Pair]]:
-        return _partition_by_key(history)
+        return partition_by_key(history)
 
     def describe(self, op: Op) -> str:
         return f"{op.f} {op.key!r} {op.value!r}" if op.value is not None else f"{op.f} {op.key!r}"
