@@ -16,9 +16,9 @@ crash (the chain may or may not exist) is always safe.
 from __future__ import annotations
 
 import shlex
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Protocol, Sequence
 
+from harness.cluster.clock import on_nodes
 from harness.cluster.protocol import Grudge
 from harness.errors import ClusterError
 
@@ -94,14 +94,9 @@ class IptablesPartitioner:
             raise ClusterError(f"could not {what} {node}: iptables exited {code}: {out.strip()[-300:]}")
 
     def _on_every_node(self, action: Callable[[str], None]) -> None:
-        # One docker exec per node costs ~0.1 s; run them side by side so a partition
-        # starts (and heals) at nearly the same moment on every node.
-        nodes = list(self._cluster.nodes)
-        with ThreadPoolExecutor(max_workers=len(nodes) or 1) as pool:
-            errors = [f.exception() for f in [pool.submit(action, n) for n in nodes]]
-        failed = [e for e in errors if e is not None]
-        if failed:
-            raise failed[0]
+        # Side by side, so a partition starts (and heals) at nearly the same moment on
+        # every node.
+        on_nodes(list(self._cluster.nodes), action)
 
 
 def partitioner_for(cluster: object) -> IptablesPartitioner | None:
