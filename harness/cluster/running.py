@@ -23,6 +23,10 @@ class RunningCluster:
     image: str
     states: dict[str, str]     # node -> container state (running, exited, ..., missing)
 
+    def handle(self) -> ComposeCluster:
+        """A ComposeCluster handle on this cluster."""
+        return ComposeCluster(self.db, len(self.nodes), name=self.name, image=self.image)
+
 
 def running_clusters(client: docker.DockerClient | None = None,
                      db: str | None = None) -> dict[str, RunningCluster]:
@@ -61,7 +65,6 @@ def attach(name: str, client: docker.DockerClient | None = None) -> ComposeClust
     candidates = [name, f"faultline-{name}"]
     for candidate in candidates:
         if candidate in clusters:
-            info = clusters[candidate]
-            return ComposeCluster(info.db, len(info.nodes), name=info.name, image=info.image)
+            return clusters[candidate].handle()
     known = ", ".join(clusters) or "none"
     raise BadInputError(f"no faultline cluster named {name!r} (existing: {known})")

@@ -55,17 +55,17 @@ def run_down(args: argparse.Namespace) -> int:
         raise BadInputError("give --name or --all, not both")
     if args.name:
         try:
-            names = [attach(args.name).name]
+            clusters = [attach(args.name)]
         except BadInputError as e:   # down is idempotent: nothing there is not a failure
             print(f"faultline: nothing to remove: {e}")
             return 0
     elif args.all:
-        names = list(running_clusters(db=args.db))
+        clusters = [info.handle() for info in running_clusters(db=args.db).values()]
     else:
         raise BadInputError("say which cluster: --name NAME, or --all")
-    for name in names:
-        attach(name).down()
-        print(f"removed {name}")
+    for cluster in clusters:
+        cluster.down()
+        print(f"removed {cluster.name}")
     return 0
 
 
@@ -78,7 +78,7 @@ def run_status(args: argparse.Namespace) -> int:
         print("no faultline clusters")
         return 0
     for name, info in clusters.items():
-        cluster = attach(name)
+        cluster = info.handle()
         leader = cluster.leader()
         print(f"{name}: {info.db}, {len(info.nodes)} nodes, image {info.image}, leader {leader}")
         for node in info.nodes:
