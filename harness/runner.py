@@ -40,6 +40,7 @@ from harness.history import History
 from harness.interpreter import Interpreter
 from harness.spec import TestPlan
 from harness.store import RunDir
+from harness.workers import call
 
 log = logging.getLogger("faultline.runner")
 
@@ -102,13 +103,6 @@ def cluster_image(spec: Mapping[str, Any]) -> str | None:
 def default_client_factory(db: str, test: Mapping[str, Any]) -> Callable[[], Any]:
     from workloads.clients import client_factory
     return client_factory(db, test)
-
-
-async def _call(fn: Callable[..., Any], *args: Any) -> Any:
-    """Await ``fn(*args)`` if it is a coroutine function, else run it in a thread."""
-    if inspect.iscoroutinefunction(fn):
-        return await fn(*args)
-    return await asyncio.to_thread(fn, *args)
 
 
 class _Progress:
@@ -185,7 +179,7 @@ class _Run:
                 await admin.open(self.test, self.cluster.nodes[0])
                 await admin.setup(self.test)
             if self.nemesis is not None:
-                await _call(self.nemesis.setup, self.test)
+                await call(self.nemesis.setup, self.test)
                 self.nemesis_up = True
             log.info("main phase: %s s, concurrency %s", self.spec["time_limit"],
                      self.spec["concurrency"])
@@ -199,7 +193,7 @@ class _Run:
                 await asyncio.gather(progress, return_exceptions=True)
             if self.nemesis_up:
                 try:
-                    await _call(self.nemesis.teardown, self.test)
+                    await call(self.nemesis.teardown, self.test)
                     self.nemesis_up = False
                 except Exception:  # noqa: BLE001 - logged; the sync fallback tries again
                     log.exception("nemesis teardown failed")

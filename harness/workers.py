@@ -38,8 +38,12 @@ CLOSE_TIMEOUT_S = 5.0
 COMPLETION_TYPES = frozenset({OK, FAIL, INFO})
 
 
-async def maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
+async def call(fn: Callable[..., Any], *args: Any) -> Any:
+    """Await ``fn(*args)`` if ``fn`` is a coroutine function, else run it in a thread so
+    the loop keeps serving clients."""
+    if inspect.iscoroutinefunction(fn):
+        return await fn(*args)
+    return await asyncio.to_thread(fn, *args)
 
 
 class ClientWorker:
@@ -111,14 +115,10 @@ class NemesisWorker:
     def __init__(self, nemesis: Any, test: Mapping[str, Any]):
         self._nemesis = nemesis
         self._test = test
-        self._is_async = inspect.iscoroutinefunction(nemesis.invoke)
 
     async def invoke(self, inv: Op) -> Op:
         try:
-            if self._is_async:
-                done = await self._nemesis.invoke(self._test, inv)
-            else:
-                done = await asyncio.to_thread(self._nemesis.invoke, self._test, inv)
+            done = await call(self._nemesis.invoke, self._test, inv)
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - a failed fault is recorded, the test goes on
