@@ -104,9 +104,7 @@ def build_test(options: Mapping[str, Any]) -> TestPlan:
     db = spec.get("db")
     if db not in DBS:
         raise BadInputError(f"--db must be one of {', '.join(DBS)}, got {db!r}")
-    if spec["workload"] not in WORKLOADS:
-        raise BadInputError(f"--workload must be one of {', '.join(WORKLOADS)}, "
-                            f"got {spec['workload']!r}")
+    workload = load_workload(spec["workload"])
     if spec["nodes"] not in NODE_COUNTS or isinstance(spec["nodes"], bool):
         raise BadInputError(f"--nodes must be one of {', '.join(map(str, NODE_COUNTS))}, "
                             f"got {spec['nodes']!r}")
@@ -140,7 +138,7 @@ def build_test(options: Mapping[str, Any]) -> TestPlan:
     spec.setdefault("name", f"{db}-{spec['workload']}-{'+'.join(names) or 'none'}")
     if not isinstance(spec["results"], str) or not spec["results"]:
         raise BadInputError(f"--results must be a directory path, got {spec['results']!r}")
-    return TestPlan(spec, load_workload(spec["workload"]), nemesis_package(names, spec))
+    return TestPlan(spec, workload, nemesis_package(names, spec))
 
 
 def load_workload(name: Any) -> ModuleType:
