@@ -38,7 +38,7 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
                        native: bool | None = None, prune: bool = True) -> Result:
     """Decide whether ``history`` is linearizable with respect to ``model``.
 
-    ``native``: use the compiled search core (None: when it is built and knows the model,
+    ``native``: use the compiled search core (None: when it is built,
     False: always pure Python, True: require it). ``prune=False`` turns off the write-order
     constraints of :mod:`checkers.order` (for measuring their gain).
     """

@@ -41,6 +41,11 @@ def _bits(mask: int):
         mask ^= low
 
 
+def _producers(views: list) -> dict[Any, int]:
+    """Written version -> the entry that wrote it (versions are unique once hinted)."""
+    return {v[2]: i for i, v in enumerate(views) if v is not None and v[0] in ("write", "cas")}
+
+
 def register_order(model: Any, entries: list[Entry]) -> bool:
     """Add the constraints above to ``entries[i].preds``; False when values repeat."""
     found = model.order_views(entries)
@@ -122,7 +127,7 @@ def explain(entries: list[Entry]) -> tuple[int, int, str] | None:
     writer of the value read began after the reader completed). None if neither shape
     occurs (the contradiction then comes from a longer chain of constraints)."""
     views = [e.view for e in entries]
-    producer = {v[2]: i for i, v in enumerate(views) if v is not None and v[0] in ("write", "cas")}
+    producer = _producers(views)
     # Completed writers by completion, with the latest-invoked one among each prefix.
     done = sorted((entries[i].ret, entries[i].call, i) for i in producer.values()
                   if entries[i].required)
@@ -161,7 +166,7 @@ def witness(entries: list[Entry], reader: int, writer: int) -> int | None:
     views = [e.view for e in entries]
     if views[reader] is None or views[writer] is None or views[writer][2] is None:
         return None
-    producer = {v[2]: i for i, v in enumerate(views) if v is not None and v[0] in ("write", "cas")}
+    producer = _producers(views)
     source = producer.get(views[reader][1])
     written = entries[source].ret if source is not None else -1
     for o, view in enumerate(views):
