@@ -21,13 +21,13 @@ class OnThreads:
     gen: Generator
 
     def op(self, test, ctx: Context) -> OpResult:
-        res = self.gen.op(test, ctx.restrict(self.keep))
+        sub = ctx.restrict(self.keep)
+        res = self.gen.op(test, sub)
         if res is None:
             return None
         op, g2 = res
         if op is not PENDING and op.get("process") is None:
             # A hand-written child may leave the process out: route it here.
-            sub = ctx.restrict(self.keep)
             process = sub.some_free_process()
             if process is None:
                 return PENDING, self
