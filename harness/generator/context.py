@@ -33,9 +33,6 @@ class Context:
     free_threads: tuple[Thread, ...]
     """Threads (in ``workers``) with no op in flight: clients ascending, then the nemesis."""
 
-    def with_time(self, time: int) -> "Context":
-        return Context(time, self.rng, self.workers, self.free_threads)
-
     def restrict(self, keep: Callable[[Thread], bool]) -> "Context":
         """The same context showing only the threads for which ``keep(thread)`` holds."""
         free = self.free_threads
