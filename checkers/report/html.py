@@ -42,13 +42,11 @@ def _e(x: Any) -> str:
 
 
 def _verdict_class(valid: Any) -> str:
-    return {True: "v-true", False: "v-false"}.get(valid, "v-unknown") if isinstance(valid, bool) \
-        else "v-unknown"
+    return "v-true" if valid is True else "v-false" if valid is False else "v-unknown"
 
 
 def _verdict_text(valid: Any) -> str:
-    return {True: "VALID", False: "INVALID"}.get(valid, "UNKNOWN") if isinstance(valid, bool) \
-        else "UNKNOWN"
+    return "VALID" if valid is True else "INVALID" if valid is False else "UNKNOWN"
 
 
 def counterexample_text(cx: Mapping[str, Any]) -> str:

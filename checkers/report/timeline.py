@@ -132,7 +132,7 @@ def short_label(fault: str, value: Any) -> str:
 
 
 def fault_label(fault: str, value: Any) -> str:
-    """``kill n1,n3``, ``partition n2 | n1,n3``, ``clock n1 +3.5s``: what a reader needs
+    """``kill n1,n3``, ``partition n2 x n1,n3``, ``clock n1 +3.5s``: what a reader needs
     beside a shaded band; the history has the rest."""
     if not isinstance(value, Mapping):
         return fault
