@@ -62,10 +62,10 @@ class RegisterGenerator:
         k = self.active[i]
         kind = rng.randrange(3)
         written = k.written
-        if kind == 0 or written == 0:  # a cas on a key never written would always miss
-            op = {"f": "read", "value": None, "key": k.key} if kind == 0 else \
-                 {"f": "write", "value": written + 1, "key": k.key}
-            written += kind != 0
+        if kind == 2 and written == 0:  # a cas on a key never written would always miss
+            kind = 1
+        if kind == 0:
+            op = {"f": "read", "value": None, "key": k.key}
         elif kind == 1:
             written += 1
             op = {"f": "write", "value": written, "key": k.key}
