@@ -59,7 +59,7 @@ class Search:
         self.n = len(entries)
         self.all_mask = (1 << self.n) - 1
         self.required_mask = sum(1 << i for i, e in enumerate(entries) if e.required)
-        self.required_count = sum(1 for e in entries if e.required)
+        self.required_count = self.required_mask.bit_count()
         self.cache: set[tuple[int, Hashable]] = set()
         self.nodes = 0
         self.status = RUNNING

@@ -128,7 +128,6 @@ def _check_one(path: str, args: argparse.Namespace) -> tuple[dict[str, Any], int
     if imported.lines:
         for cx in _counterexamples(record):
             _add_source_lines(cx, imported.lines)
-    record.setdefault("time_s", None)
     if result.valid is True:
         return record, EXIT_VALID
     return record, EXIT_INVALID if result.valid is False else EXIT_UNKNOWN
