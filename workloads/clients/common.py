@@ -51,6 +51,15 @@ def key_prefix(test: Mapping[str, Any]) -> str:
     return prefix
 
 
+def read_mode(test: Mapping[str, Any], modes: tuple[str, ...], db: str) -> str:
+    """The test's ``read_mode``, one of ``modes`` (the first when unset)."""
+    mode = test.get("read_mode") or modes[0]
+    if mode not in modes:
+        raise BadInputError(f"{db} --read-mode must be one of {', '.join(modes)}, "
+                            f"got {mode!r}")
+    return mode
+
+
 def client_timeout(test: Mapping[str, Any]) -> float:
     timeout = float(test.get("client_timeout_s", DEFAULT_CLIENT_TIMEOUT_S))
     if timeout <= 0:

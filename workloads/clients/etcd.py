@@ -27,10 +27,9 @@ import json
 from typing import Any, Callable, Mapping
 
 from checkers.models import CAS_MISMATCH
-from harness.errors import BadInputError
 from harness.op import FAIL, OK, Op
 from workloads.clients.common import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
-                                      encode_value, key_prefix, resolve_address,
+                                      encode_value, key_prefix, read_mode, resolve_address,
                                       unknown_outcome_type)
 from workloads.clients.http1 import HttpConnection, Lost, NotSent, ResponseTimeout
 
@@ -210,11 +209,7 @@ class EtcdClient:
 
 def etcd_options(test: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments of an etcd client (either transport), validated."""
-    read_mode = test.get("read_mode") or "linearizable"
-    if read_mode not in READ_MODES:
-        raise BadInputError(f"etcd --read-mode must be one of {', '.join(READ_MODES)}, "
-                            f"got {read_mode!r}")
-    return {"read_mode": read_mode, "prefix": key_prefix(test), "timeout_s": client_timeout(test)}
+    return {"read_mode": read_mode(test, READ_MODES, "etcd"), "prefix": key_prefix(test), "timeout_s": client_timeout(test)}
 
 
 def etcd_client_factory(test: Mapping[str, Any]):

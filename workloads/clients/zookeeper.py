@@ -32,10 +32,9 @@ from kazoo.client import KazooClient
 from kazoo.retry import KazooRetry
 
 from checkers.models import CAS_MISMATCH
-from harness.errors import BadInputError
 from harness.op import FAIL, OK, Op
 from workloads.clients.common import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
-                                      encode_value, key_prefix, resolve_address,
+                                      encode_value, key_prefix, read_mode, resolve_address,
                                       unknown_outcome_type)
 from workloads.clients.kazoo_bridge import (InlineCallbackHandler, NotSentError,
                                             RefusalAwareKazooClient, in_daemon_thread, send)
@@ -237,12 +236,9 @@ async def _back_off_if_not_sent(error: BaseException) -> None:
 
 def zookeeper_client_factory(test: Mapping[str, Any]) -> Callable[[], ZooKeeperClient]:
     """A factory of fresh, unopened clients configured from ``test`` (validated now)."""
-    read_mode = test.get("read_mode") or "sync"
-    if read_mode not in READ_MODES:
-        raise BadInputError(f"zookeeper --read-mode must be one of {', '.join(READ_MODES)}, "
-                            f"got {read_mode!r}")
+    mode = read_mode(test, READ_MODES, "zookeeper")
     prefix, timeout = key_prefix(test), client_timeout(test)
-    return lambda: ZooKeeperClient(read_mode=read_mode, prefix=prefix, timeout_s=timeout)
+    return lambda: ZooKeeperClient(read_mode=mode, prefix=prefix, timeout_s=timeout)
 
 
 __all__ = ["ZooKeeperClient", "zookeeper_client_factory", "classify_zk_error", "NotSentError",
