@@ -120,19 +120,17 @@ class ComposeCluster:
 
     def preflight(self) -> ComposeCLI:
         """Docker reachable, the image present, a compose CLI installed; else PreflightError."""
+        spec = images.by_tag(self.image)
         try:
             self.client.images.get(self.image)
         except docker.errors.ImageNotFound:
-            known = next((s.name for s in images.IMAGES.values() if s.tag == self.image), None)
-            build = f"faultline images build --db {known}" if known else "faultline images build"
+            build = f"faultline images build --db {spec.name}" if spec else "faultline images build"
             raise PreflightError(f"image {self.image} is missing: run `{build}`") from None
-        self._warn_if_stale()
+        if spec is not None:
+            self._warn_if_stale(spec)
         return installed()
 
-    def _warn_if_stale(self) -> None:
-        spec = next((s for s in images.IMAGES.values() if s.tag == self.image), None)
-        if spec is None:
-            return
+    def _warn_if_stale(self, spec: images.ImageSpec) -> None:
         try:
             state = images.image_state(self.client, spec, images.compose_dir()).state
         except PreflightError:      # no compose/ sources here (installed package): cannot tell
@@ -224,7 +222,7 @@ class ComposeCluster:
         without the compose file, and for half-created projects. Idempotent."""
         label = f"{PROJECT_LABEL}={self.name}"
         client = self.client
-        for container in client.containers.list(all=True, filters={"label": label}):
+        for container in self._project_containers():
             _ignore_gone(container.remove, force=True, v=True)
         for network in client.networks.list(filters={"label": label}):
             _ignore_gone(network.remove)

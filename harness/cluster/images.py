@@ -50,6 +50,11 @@ IMAGES: dict[str, ImageSpec] = {
 }
 
 
+def by_tag(tag: str) -> ImageSpec | None:
+    """The spec of the image tagged ``tag``; None for an image faultline does not build."""
+    return next((spec for spec in IMAGES.values() if spec.tag == tag), None)
+
+
 def compose_dir() -> Path:
     """The compose/ directory: $FAULTLINE_COMPOSE_DIR, else the one beside the harness package."""
     configured = os.environ.get("FAULTLINE_COMPOSE_DIR")
