@@ -221,9 +221,8 @@ def check_clock_capable(cluster: object) -> FileClock:
     answers = dict(zip(nodes, on_nodes(nodes, clock.capability)))
     problems = {n: p for n, (p, _) in answers.items() if p}
     if problems:
-        hint = ""
-        if getattr(cluster, "db", None) == "etcd":
-            hint = " (clock faults on etcd need the faultline/etcd-clock:3.4 image)"
+        db = getattr(cluster, "db", None)
+        hint = f" (clock faults on {db} need the {CLOCK_IMAGES[db]} image)" if db in CLOCK_IMAGES else ""
         detail = "; ".join(f"{n}: {p}" for n, p in problems.items())
         raise PreflightError(f"clock fault impossible on this cluster{hint}: {detail}")
     clock.settle_s = max(settle for _, settle in answers.values())
