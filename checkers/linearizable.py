@@ -51,6 +51,8 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
     active = list(groups)
     budget = FIRST_SLICE
     memory_limit = memory_limit_mb * 2**20 if memory_limit_mb is not None else None
+    sizes: dict[Any, int] = {}  # approx_bytes of each search, as of its last slice
+    held = 0  # their sum: only the search just run changes, so no re-sum over every key
     while active and reason is None:
         for key in list(active):
             if key not in searches:
@@ -65,11 +67,13 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
             if time_limit is not None and time.perf_counter() - started > time_limit:
                 reason = f"time limit of {time_limit:g} s reached"
                 break
-            if memory_limit is not None and sum(
-                s.approx_bytes() for s in searches.values()
-            ) > memory_limit:
-                reason = f"memory limit of {memory_limit_mb} MiB reached"
-                break
+            if memory_limit is not None:
+                size = searches[key].approx_bytes()
+                held += size - sizes.get(key, 0)
+                sizes[key] = size
+                if held > memory_limit:
+                    reason = f"memory limit of {memory_limit_mb} MiB reached"
+                    break
         budget = min(budget * 2, MAX_SLICE)
 
     per_key = {key: _key_result(model, key, searches.get(key), len(groups[key]), status[key],
