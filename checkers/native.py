@@ -33,8 +33,6 @@ class NativeSearch:
             raise RuntimeError("the compiled search core (checkers._wgl) is not built")
         self.model = model
         self.entries = entries
-        self.n = len(entries)
-        self.status = "running"
         init = model.init()
         self._states: list[Hashable] = [init]
         self._ids: dict[Hashable, int] = {init: 0}
@@ -59,8 +57,7 @@ class NativeSearch:
         return sid
 
     def run(self, max_nodes: int) -> str:
-        self.status = self._core.run(max_nodes)
-        return self.status
+        return self._core.run(max_nodes)
 
     @property
     def nodes(self) -> int:

@@ -180,11 +180,10 @@ class Contradiction:
 
     engine = "hints"
     nodes = 0
-    status = ILLEGAL
 
     def __init__(self, model: Any, entries: list[Entry], blocked: int, conflict: int,
                  shape: str, witness: int | None = None):
-        self.model, self.entries, self.n = model, entries, len(entries)
+        self.model, self.entries = model, entries
         self.blocked, self.conflict, self.shape = blocked, conflict, shape
         self.witness = witness
 
