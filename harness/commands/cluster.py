@@ -73,7 +73,7 @@ def run_status(args: argparse.Namespace) -> int:
     clusters = running_clusters(docker_client(), db=args.db)
     if args.name:
         name = attach(args.name).name
-        clusters = {name: clusters[name]}
+        clusters = {name: clusters[name]} if name in clusters else {}  # of another --db
     if not clusters:
         print("no faultline clusters")
         return 0
