@@ -1,4 +1,5 @@
-"""Pure analysis of histories: linearizability, set, stats, perf; rendering lives in report/."""
+"""Pure analysis of histories: linearizability (models, search, importers of other tools'
+histories) and checker results; report/ computes the run's figures and renders them."""
 
 from checkers.linearizable import Linearizable, check_linearizable
 from checkers.models import CAS_MISMATCH, MODEL_NAMES, get_model
