@@ -18,9 +18,9 @@ import re
 from checkers.importers import records as rec
 from checkers.importers.builder import HistoryBuilder, SourceHistory
 from checkers.importers.edn import EdnError, read_records, to_plain
+from checkers.models import READ_FS
 from harness.op import INVOKE
 
-_READS = frozenset({"get", "read"})
 _STRING = r'"((?:[^"\\]|\\.)*)"'
 _FIXED_SHAPE = re.compile(
     r'\{:process (\d+), :type :(invoke|ok|fail|info), :f :([a-z]+), '
@@ -63,6 +63,6 @@ def _add_record(builder: HistoryBuilder, lineno: int, record: object) -> None:
 def _add(builder: HistoryBuilder, lineno: int, process, op_type: str, f: str, key, value,
          *, error: str | None = None) -> None:
     if op_type == INVOKE:
-        builder.invoke(lineno, process, f, None if f in _READS else value, key=key)
+        builder.invoke(lineno, process, f, None if f in READ_FS else value, key=key)
     else:
         builder.complete(lineno, process, op_type, f, value, error=error)
