@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Iterable, Iterator, Sequence
 
 from harness.errors import HistoryFormatError
+from harness.files import write_atomically
 from harness.op import INFO, INVOKE, NEMESIS, Op
 
 
@@ -152,15 +153,7 @@ def read_jsonl(path: str | os.PathLike, *, allow_torn_tail: bool = False) -> His
 
 def write_jsonl(history: Iterable[Op], path: str | os.PathLike) -> None:
     """Write a whole history atomically (temp file + rename): never leaves half a file."""
-    path = os.fspath(path)
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for op in history:
-            fh.write(op_to_json(op))
-            fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, "".join(op_to_json(op) + "\n" for op in history))
 
 
 class HistoryWriter:

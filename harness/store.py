@@ -26,6 +26,7 @@ import time
 from typing import Any, Mapping
 
 from harness.errors import BadInputError
+from harness.files import write_atomically
 from harness.history import History, HistoryWriter, read_jsonl
 
 TEST_JSON = "test.json"
@@ -36,15 +37,6 @@ LOG = "harness.log"
 NODES = "nodes"
 LATEST = "latest"
 INDEX = "index.html"
-
-
-def _atomic_write(path: str, text: str) -> None:
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class RunDir:
@@ -99,7 +91,7 @@ class RunDir:
         return self.file(REPORT)
 
     def write_test(self, spec: Mapping[str, Any]) -> None:
-        _atomic_write(self.file(TEST_JSON), json.dumps(spec, indent=2, sort_keys=True) + "\n")
+        write_atomically(self.file(TEST_JSON), json.dumps(spec, indent=2, sort_keys=True) + "\n")
 
     def read_test(self) -> dict[str, Any]:
         try:
@@ -123,7 +115,8 @@ class RunDir:
         return read_jsonl(self.file(HISTORY), allow_torn_tail=True)
 
     def write_results(self, results: Mapping[str, Any]) -> None:
-        _atomic_write(self.file(RESULTS), json.dumps(results, indent=2, default=_jsonable) + "\n")
+        write_atomically(self.file(RESULTS),
+                         json.dumps(results, indent=2, default=_jsonable) + "\n")
 
     def read_results(self) -> dict[str, Any] | None:
         try:
@@ -133,7 +126,7 @@ class RunDir:
             return None
 
     def write_report(self, page: str) -> None:
-        _atomic_write(self.report_path, page)
+        write_atomically(self.report_path, page)
 
     def publish(self) -> None:
         """Point ``latest`` at this run and rewrite the index of every run."""
@@ -192,4 +185,4 @@ def write_index(results_root: str) -> None:
         "<h1>faultline runs</h1><table><tr><th>run (UTC)</th><th>test</th><th>valid</th></tr>"
         + "".join(rows) + "</table>\n"
     )
-    _atomic_write(os.path.join(results_root, INDEX), page)
+    write_atomically(os.path.join(results_root, INDEX), page)

@@ -26,6 +26,8 @@ import threading
 import time
 from typing import Any, Mapping
 
+from harness.files import write_atomically
+
 FILENAME = "faults.json"
 
 CLUSTER_FIELDS = ("db", "name", "nodes", "image")
@@ -98,17 +100,11 @@ class FaultRecord:
             "active": self._active,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        _atomic_write(self._path, data)
+        _write_record(self._path, data)
 
 
-def _atomic_write(path: str, data: Mapping[str, Any]) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1, sort_keys=True)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _write_record(path: str, data: Mapping[str, Any]) -> None:
+    write_atomically(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def _file(path: str | os.PathLike) -> str:
@@ -136,5 +132,5 @@ def read(path: str | os.PathLike) -> Mapping[str, Any]:
 
 def mark_healed(path: str | os.PathLike, data: Mapping[str, Any]) -> None:
     """Rewrite the record ``data`` read from ``path`` with nothing active."""
-    _atomic_write(_file(path), {**data, "active": {},
+    _write_record(_file(path), {**data, "active": {},
                                 "healed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
