@@ -10,7 +10,7 @@ import argparse
 import os
 import time
 
-from harness.cluster import ComposeCluster
+from faultline.cluster import ComposeCluster
 
 
 def main() -> None:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness.cluster import ComposeCluster  # noqa: E402
-from nemeses import grudges, preflight  # noqa: E402
-from nemeses.heal import heal_cluster  # noqa: E402
+from faultline.cluster import ComposeCluster  # noqa: E402
+from faultline.faults import grudges, preflight  # noqa: E402
+from faultline.faults.heal import heal_cluster  # noqa: E402
 
 
 def timed(action) -> float:

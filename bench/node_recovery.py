@@ -14,7 +14,7 @@ import argparse
 import os
 import time
 
-from harness.cluster import ComposeCluster
+from faultline.cluster import ComposeCluster
 
 
 def seconds_until(predicate, timeout: float = 60.0) -> float:

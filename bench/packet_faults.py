@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness.cluster import ComposeCluster  # noqa: E402
-from harness.cluster.packet import PacketFault, PacketShaper  # noqa: E402
+from faultline.cluster import ComposeCluster  # noqa: E402
+from faultline.cluster.packet import PacketFault, PacketShaper  # noqa: E402
 
 CONNECT = """
 import json, socket, sys, time

@@ -19,7 +19,7 @@ import time
 
 from kazoo.client import KazooClient
 
-from harness.cluster import ComposeCluster
+from faultline.cluster import ComposeCluster
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 

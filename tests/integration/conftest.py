@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.cluster import ComposeCluster
-from harness.cluster.compose import docker_client
-from harness.errors import PreflightError
+from faultline.cluster import ComposeCluster
+from faultline.backends.compose.cluster import docker_client
+from faultline.core.errors import PreflightError
 from support import DBS
 
 

@@ -10,8 +10,8 @@ import time
 
 import docker
 
-from harness.cluster.compose import PROJECT_LABEL
-from harness.op import INVOKE, NEMESIS, Op
+from faultline.backends.compose.cluster import PROJECT_LABEL
+from faultline.core.op import INVOKE, NEMESIS, Op
 
 DBS = ["etcd", "zookeeper"]  # every db the integration tier runs against
 

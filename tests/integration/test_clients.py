@@ -13,10 +13,10 @@ import uuid
 
 import pytest
 
-from checkers.models import CAS_MISMATCH
-from harness.op import FAIL, INFO, OK, Op
+from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.op import FAIL, INFO, OK, Op
 from support import wait_until
-from workloads.clients import READ_MODES, client_factory
+from faultline.dbs.clients import READ_MODES, client_factory
 
 pytestmark = pytest.mark.integration
 

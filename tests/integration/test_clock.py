@@ -18,10 +18,10 @@ import uuid
 import pytest
 from kazoo.client import KazooClient
 
-from harness.cluster import ComposeCluster
-from harness.cluster.clock import FileClock, check_clock_capable
-from harness.errors import PreflightError
-from nemeses.clock import BUMP, RESET, STROBE, ClockNemesis
+from faultline.cluster import ComposeCluster
+from faultline.cluster.clock import FileClock, check_clock_capable
+from faultline.core.errors import PreflightError
+from faultline.faults.clock import BUMP, RESET, STROBE, ClockNemesis
 from support import nemesis_op, wait_healthy, wait_until
 
 pytestmark = pytest.mark.integration

@@ -14,9 +14,9 @@ import os
 import pytest
 from kazoo.client import KazooClient
 
-from harness.cluster import Cluster, ComposeCluster, Killable, Pausable, supports
-from harness.cluster.probes import zk_status
-from harness.errors import ClusterError, PreflightError
+from faultline.cluster import Cluster, ComposeCluster, Killable, Pausable, supports
+from faultline.dbs.probes import zk_status
+from faultline.core.errors import ClusterError, PreflightError
 from support import DBS, leftovers, wait_until
 
 pytestmark = pytest.mark.integration
@@ -186,7 +186,7 @@ def test_five_nodes(db):
 
 
 def test_cli_up_status_down(capsys):
-    from harness.cli import main
+    from faultline.cli import main
 
     name = f"faultline-clitest-{os.getpid()}"
     try:

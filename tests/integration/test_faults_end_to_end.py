@@ -17,8 +17,8 @@ import sys
 
 import pytest
 
-from nemeses.combined import package
-from nemeses.schedule import step_rng
+from faultline.faults.combined import package
+from faultline.faults.schedule import step_rng
 from support import leftovers
 
 pytestmark = pytest.mark.integration
@@ -36,7 +36,7 @@ five are due well inside 120 s."""
 def covering_seed() -> int:
     """The first seed whose schedule starts every fault kind among its first starts. The
     schedule picks each start's kind with ``step_rng(test, step).randrange(kinds)``
-    (nemeses.schedule.Alternate), from the seed alone: a random seed leaves a kind out of
+    (faultline.faults.schedule.Alternate), from the seed alone: a random seed leaves a kind out of
     six starts about a third of the time."""
     return next(seed for seed in range(1, 10_000)
                 if {step_rng({"seed": seed}, step).randrange(len(FAULTS))
@@ -45,7 +45,7 @@ def covering_seed() -> int:
 
 def run_cli(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "test", "--workload", "register",
+        [sys.executable, "-m", "faultline.cli", "test", "--workload", "register",
          "--nemesis", ",".join(FAULTS), "--time-limit", str(TIME_LIMIT_S),
          "--seed", str(covering_seed()), "--results", str(tmp_path), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=RUN_TIMEOUT_S)
@@ -67,7 +67,7 @@ def nemesis_kinds(run_dir: str) -> set[str]:
 
 
 def assert_cleaned_up(run_dir: str, stderr: str) -> None:
-    log = open(os.path.join(run_dir, "harness.log")).read()
+    log = open(os.path.join(run_dir, "faultline.core.log")).read()
     name = re.search(r"cluster (faultline-\S+) is up", log).group(1)
     assert leftovers(name) == ([], [])
     record = json.loads(open(os.path.join(run_dir, "faults.json")).read())

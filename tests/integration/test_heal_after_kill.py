@@ -19,9 +19,9 @@ import time
 import pytest
 
 import nodekv
-from harness import cli
-from harness.cluster.partition import partitioner_for
-from harness.cluster.running import attach, running_clusters
+from faultline import cli
+from faultline.cluster.partition import partitioner_for
+from faultline.backends.compose.running import attach, running_clusters
 from support import wait_until
 
 pytestmark = pytest.mark.integration
@@ -49,7 +49,7 @@ def damage(cluster) -> list[str]:
 def test_cluster_heal_restores_what_a_sigkilled_harness_left(tmp_path):
     results = str(tmp_path / "results")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "test", "--db", "etcd", "--workload", "register",
+        [sys.executable, "-m", "faultline.cli", "test", "--db", "etcd", "--workload", "register",
          "--nemesis", "pause,partition", "--nemesis-interval", "3", "--time-limit", "120",
          "--concurrency", "2", "--results", results],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -82,7 +82,7 @@ def test_cluster_heal_restores_what_a_sigkilled_harness_left(tmp_path):
             proc.kill()
             proc.wait()
         if name is None:  # find the cluster the killed run made, to remove it anyway
-            for log in glob.glob(os.path.join(results, "*", "*", "harness.log")):
+            for log in glob.glob(os.path.join(results, "*", "*", "faultline.core.log")):
                 with open(log, encoding="utf-8") as fh:
                     found = re.search(r"cluster (faultline-\S+) is up", fh.read())
                 name = found.group(1) if found else None

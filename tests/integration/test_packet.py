@@ -15,9 +15,9 @@ import statistics
 
 import pytest
 
-from harness.cluster.packet import PacketFault, PacketShaper
-from harness.errors import PreflightError
-from nemeses.packet import START, STOP, PacketNemesis
+from faultline.cluster.packet import PacketFault, PacketShaper
+from faultline.core.errors import PreflightError
+from faultline.faults.packet import START, STOP, PacketNemesis
 from support import nemesis_op, wait_healthy
 
 pytestmark = pytest.mark.integration

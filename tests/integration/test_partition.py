@@ -14,11 +14,11 @@ import socket
 import pytest
 
 import nodekv
-from harness import cli
-from harness.cluster.partition import partitioner_for
-from nemeses import PartitionNemesis, package
-from nemeses import grudges
-from nemeses.record import read
+from faultline import cli
+from faultline.cluster.partition import partitioner_for
+from faultline.faults import PartitionNemesis, package
+from faultline.faults import grudges
+from faultline.faults.record import read
 from support import eventually, invoke, wait_until
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ import random
 import pytest
 
 import nodekv
-from nemeses import KillNemesis, PauseNemesis
+from faultline.faults import KillNemesis, PauseNemesis
 from support import eventually, invoke, wait_until
 
 pytestmark = pytest.mark.integration

@@ -17,8 +17,8 @@ import time
 
 import pytest
 
-from harness.runner import default_cluster_factory, run_test
-from harness.spec import build_test
+from faultline.runner.run import default_cluster_factory, run_test
+from faultline.runner.spec import build_test
 from support import leftovers
 
 pytestmark = pytest.mark.integration
@@ -44,13 +44,13 @@ def test_register_30s_is_valid_with_3000_ok_ops(tmp_path, db, read_mode):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupted_cli_run_cleans_up(tmp_path, sig):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "test", "--db", "etcd", "--time-limit", "120",
+        [sys.executable, "-m", "faultline.cli", "test", "--db", "etcd", "--time-limit", "120",
          "--results", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     log_path = None
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        logs = [os.path.join(d, "harness.log") for d, _, files in os.walk(tmp_path)
-                if "harness.log" in files]
+        logs = [os.path.join(d, "faultline.core.log") for d, _, files in os.walk(tmp_path)
+                if "faultline.core.log" in files]
         if logs and "main phase" in open(logs[0]).read():
             log_path = logs[0]
             break

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from harness import cli
-from harness.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID
+from faultline import cli
+from faultline.core.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID
 
 VALID_KNOSSOS = """[{:process 0, :type :invoke, :f :write, :value 1}
  {:process 0, :type :ok, :f :write, :value 1}
@@ -99,8 +99,8 @@ def test_model_and_initial_override_what_the_source_implies(capsys, files):
 
 
 def test_our_jsonl_with_keys_is_checked_per_key(capsys, tmp_path):
-    from harness.history import write_jsonl
-    from harness.op import Op
+    from faultline.core.history import write_jsonl
+    from faultline.core.op import Op
     # One register would be invalid (key 2's write then key 1's read of 1); per key it is fine.
     ops = [Op("invoke", "write", 1, 0, key=1), Op("ok", "write", 1, 0, key=1),
            Op("invoke", "write", 2, 0, key=2), Op("ok", "write", 2, 0, key=2),
@@ -129,7 +129,7 @@ def test_history_without_a_model_is_unknown(capsys, files):
 
 
 def test_time_limit_makes_a_hard_history_unknown(capsys, files, monkeypatch):
-    from checkers import linearizable
+    from faultline.checkers import linearizable
     monkeypatch.setattr(linearizable, "FIRST_SLICE", 1)
     # Many concurrent writes and a read of one of them: valid, but no search decides it
     # within a budget of one configuration per round.
@@ -184,7 +184,7 @@ def test_initial_the_model_cannot_take_is_254(capsys, files):
 
 
 def test_a_crashing_check_is_255_and_the_other_files_still_run(capsys, files, monkeypatch):
-    from harness.commands import check as check_command
+    from faultline.cli import check as check_command
 
     def explode(history, model, **_):
         if len(history) == 4 and history[1].value == 7:

@@ -8,16 +8,16 @@ import json
 import pytest
 from kazoo import exceptions as kx
 
-from checkers.models import CAS_MISMATCH
-from harness.errors import BadInputError
-from harness.op import FAIL, INFO, OK
-from workloads.clients import client_factory
-from workloads.clients.common import decode_value, resolve_address, unknown_outcome_type
-from workloads.clients.etcd import (classify_status, classify_transport_error, completion_of,
+from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.errors import BadInputError
+from faultline.core.op import FAIL, INFO, OK
+from faultline.dbs.clients import client_factory
+from faultline.dbs.client_support import decode_value, resolve_address, unknown_outcome_type
+from faultline.dbs.etcd.client import (classify_status, classify_transport_error, completion_of,
                                     request_for)
-from workloads.clients.etcd_grpc import classify_rpc_error
-from workloads.clients.http1 import Lost, NotSent, ProtocolViolation, ResponseParser, ResponseTimeout
-from workloads.clients.zookeeper import NotSentError, classify_zk_error
+from faultline.dbs.etcd.grpc_client import classify_rpc_error
+from faultline.dbs.etcd.http1 import Lost, NotSent, ProtocolViolation, ResponseParser, ResponseTimeout
+from faultline.dbs.zookeeper.client import NotSentError, classify_zk_error
 
 WRITES = ["write", "cas"]
 
@@ -214,8 +214,8 @@ def test_client_factory_rejects_bad_options(db, test, match):
 
 
 def test_client_factory_defaults_make_fresh_clients():
-    from workloads.clients.etcd import EtcdClient
-    from workloads.clients.etcd_grpc import EtcdGrpcClient
+    from faultline.dbs.etcd.client import EtcdClient
+    from faultline.dbs.etcd.grpc_client import EtcdGrpcClient
 
     make = client_factory("etcd", {"key_prefix": "t"})
     assert make() is not make()

@@ -12,13 +12,13 @@ import subprocess
 
 import pytest
 
-from harness.cluster.clock import (
+from faultline.cluster.clock import (
     OFFSET_FILE, FileClock, check_clock_capable, clock_for, clock_image, format_offset, parse_offset)
-from harness.errors import BadInputError, PreflightError
-from harness.op import INFO, INVOKE, NEMESIS, Op
-from nemeses import clock as clock_nemesis
-from nemeses.clock import BUMP, RESET, STROBE, ClockNemesis
-from nemeses.record import FaultRecord, read
+from faultline.core.errors import BadInputError, PreflightError
+from faultline.core.op import INFO, INVOKE, NEMESIS, Op
+from faultline.faults import clock as clock_nemesis
+from faultline.faults.clock import BUMP, RESET, STROBE, ClockNemesis
+from faultline.faults.record import FaultRecord, read
 
 
 class LocalNodes:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.cluster.compose_cli import ComposeCLI, detect, parse_version
-from harness.errors import PreflightError
+from faultline.backends.compose.cli import ComposeCLI, detect, parse_version
+from faultline.core.errors import PreflightError
 
 
 def fake_runner(replies):

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from harness.cluster import compose_file
-from harness.cluster.compose import project_name
-from harness.errors import BadInputError
+from faultline.backends.compose import file as compose_file
+from faultline.backends.compose.cluster import project_name
+from faultline.core.errors import BadInputError
 
 
 @pytest.mark.parametrize("db,port", [("etcd", 2379), ("zookeeper", 2181)])

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.cluster import images
-from harness.cluster.compose import _extract_flat
-from harness.errors import BadInputError
+from faultline.backends.compose import images
+from faultline.backends.compose.cluster import _extract_flat
+from faultline.core.errors import BadInputError
 
 
 def test_source_hash_changes_with_any_source_file(tmp_path: Path):
@@ -69,7 +69,7 @@ class FakeClient:
 
 
 def test_missing_base_without_debootstrap_says_how_to_install_it(monkeypatch, tmp_path):
-    from harness.errors import PreflightError
+    from faultline.core.errors import PreflightError
     monkeypatch.setattr(images.shutil, "which", lambda name: None)
     with pytest.raises(PreflightError, match="apt-get install debootstrap"):
         images.ensure_base(FakeClient(), tmp_path, print)

@@ -2,7 +2,7 @@
 
 import json
 
-from harness.cluster.probes import (
+from faultline.dbs.probes import (
     EtcdStatus, ZkStatus, etcd_leader, parse_etcd_health, parse_etcd_status, parse_srvr, zk_leader)
 
 SRVR_LEADER = """Zookeeper version: 3.8.0-debian, built on 2024-06-16 UTC

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from checkers.importers import load_history
-from checkers.linearizable import check_linearizable
+from faultline.checkers.importers import load_history
+from faultline.checkers.linearizable import check_linearizable
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("FAULTLINE_CORPUS", REPO.parent / "shared" / "corpus"))

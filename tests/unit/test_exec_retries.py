@@ -1,8 +1,8 @@
 """Reads that always print something re-run when a docker exec loses its output
 (docker-py#2042), so a preflight never takes a lost answer for a broken node."""
 
-from harness.cluster.compose import ComposeCluster
-from nemeses.preflight import IPTABLES_PROBE, _node_problems
+from faultline.backends.compose.cluster import ComposeCluster
+from faultline.faults.preflight import IPTABLES_PROBE, _node_problems
 
 
 class LossyExec:

@@ -2,13 +2,13 @@
 
 import pytest
 
-from harness.errors import BadInputError
-from harness.generator import (
+from faultline.core.errors import BadInputError
+from faultline.core.generator import (
     PENDING, Context, any_of, as_generator, both, concat, cycle, delay, fn, initial_context, limit, mix,
     nemesis, once, phases, repeat, sleep, stagger, time_limit,
 )
-from harness.generator.testing import simulate
-from harness.op import INFO, INVOKE, NEMESIS
+from faultline.core.generator.testing import simulate
+from faultline.core.op import INFO, INVOKE, NEMESIS
 
 MS = 1_000_000
 

@@ -5,8 +5,8 @@ import random
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from harness.cluster.partition import HEAL_SCRIPT, partition_script
-from nemeses import grudges as g
+from faultline.cluster.partition import HEAL_SCRIPT, partition_script
+from faultline.faults import grudges as g
 
 cluster_sizes = st.integers(min_value=3, max_value=9)
 seeds = st.integers(min_value=0, max_value=2**32)

@@ -2,9 +2,9 @@
 
 import pytest
 
-from harness.errors import HistoryFormatError
-from harness.history import HistoryWriter, read_jsonl
-from harness.op import INFO, INVOKE, NEMESIS, OK, Op
+from faultline.core.errors import HistoryFormatError
+from faultline.core.history import HistoryWriter, read_jsonl
+from faultline.core.op import INFO, INVOKE, NEMESIS, OK, Op
 
 OPS = [
     Op(INVOKE, "cas", [1, 2], 0, 5, key=3, node="n1"),

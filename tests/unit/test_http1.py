@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from workloads.clients.http1 import HttpConnection, Lost, NotSent, ResponseTimeout
+from faultline.dbs.etcd.http1 import HttpConnection, Lost, NotSent, ResponseTimeout
 
 
 def ok(body: bytes) -> bytes:

@@ -7,14 +7,14 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from checkers.importers import FORMATS, detect_format, load_history
-from checkers.importers.edn import (
+from faultline.checkers.importers import FORMATS, detect_format, load_history
+from faultline.checkers.importers.edn import (
     EdnError, Keyword, Symbol, head_records, loads, read_records, to_plain,
 )
-from checkers.models import CAS_MISMATCH
-from harness.errors import HistoryFormatError
-from harness.history import write_jsonl
-from harness.op import Op
+from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.errors import HistoryFormatError
+from faultline.core.history import write_jsonl
+from faultline.core.op import Op
 
 
 def write(tmp_path, name: str, text: str):

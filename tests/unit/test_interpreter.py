@@ -5,11 +5,11 @@ import random
 
 import pytest
 
-from harness.fakes import FakeClient, FakeRegisters, fake_client_factory
-from harness.generator import both, clients, cycle, limit, repeat, sleep, time_limit
-from harness.history import HistoryWriter, read_jsonl
-from harness.interpreter import Interpreter
-from harness.op import FAIL, INFO, INVOKE, NEMESIS, OK
+from faultline.fakes import FakeClient, FakeRegisters, fake_client_factory
+from faultline.core.generator import both, clients, cycle, limit, repeat, sleep, time_limit
+from faultline.core.history import HistoryWriter, read_jsonl
+from faultline.runner.interpreter import Interpreter
+from faultline.core.op import FAIL, INFO, INVOKE, NEMESIS, OK
 
 
 def run(gen, tmp_path, *, concurrency=3, factory=None, nem=None, op_timeout=1.0, seed=1):
@@ -95,7 +95,7 @@ def test_replaced_process_gets_a_fresh_client(tmp_path):
 
 
 def test_open_failure_is_fail_and_keeps_the_process(tmp_path, monkeypatch):
-    monkeypatch.setattr("harness.workers.OPEN_RETRY_BACKOFF_S", 0)
+    monkeypatch.setattr("faultline.runner.workers.OPEN_RETRY_BACKOFF_S", 0)
 
     class Refusing(FakeClient):
         async def open(self, test, node):

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checkers import native
-from checkers.linearizable import Linearizable, check_linearizable
-from checkers.models import CAS_MISMATCH, get_model
-from checkers.prepare import entries_for, partition
-from harness.history import History
-from harness.op import FAIL, INFO, INVOKE, OK, Op
+from faultline.checkers import native
+from faultline.checkers.linearizable import Linearizable, check_linearizable
+from faultline.checkers.models import CAS_MISMATCH, get_model
+from faultline.checkers.prepare import entries_for, partition
+from faultline.core.history import History
+from faultline.core.op import FAIL, INFO, INVOKE, OK, Op
 
 ENGINES = [False] + ([True] if native.AVAILABLE else [])
 
@@ -132,7 +132,7 @@ def kv_ops(draw, max_ops=6):
 @st.composite
 def kv_spelled_ops(draw, max_ops=7):
     """Puts and appends whose values spell unambiguously (single letters, some repeated),
-    so the version hints of checkers.kv_versions apply, and gets of plausible strings."""
+    so the version hints of faultline.checkers.kv_versions apply, and gets of plausible strings."""
     n = draw(st.integers(2, max_ops))
     ops = []
     for _ in range(n):
@@ -293,7 +293,7 @@ def test_checker_class_and_bad_ops():
     checker = Linearizable(get_model("register"), time_limit=5)
     ok = seq(Op(INVOKE, "write", 1, 0), Op(OK, "write", 1, 0))
     assert checker.check({}, ok, {}).valid is True
-    from checkers.result import safe_check
+    from faultline.core.result import safe_check
     bad = seq(Op(INVOKE, "cas", [1, 2], 0), Op(OK, "cas", [1, 2], 0))
     result = safe_check(checker, {}, bad, {})
     assert result.valid == "unknown" and "no operation 'cas'" in result.error
@@ -301,7 +301,7 @@ def test_checker_class_and_bad_ops():
 
 def test_unique_values_prune_the_search():
     """A generated history with unique writes: the hints cut the configurations searched."""
-    from checkers.generate import register_history
+    from faultline.checkers.generate import register_history
     history = register_history(ops=400, keys=2, processes=10, unknown=0.05, seed=7)
     model = get_model("cas-register")
     pruned = check_linearizable(history, model, time_limit=60)
@@ -327,7 +327,7 @@ def test_stale_and_future_reads_are_named_without_a_search():
 
 
 def test_a_generated_history_with_one_stale_read_is_caught_and_explained():
-    from checkers.generate import register_history
+    from faultline.checkers.generate import register_history
     history = register_history(ops=3000, keys=3, processes=20, unknown=0.05, stale_reads=1,
                                seed=3)
     model = get_model("cas-register")

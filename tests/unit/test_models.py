@@ -2,9 +2,9 @@
 
 import pytest
 
-from checkers.models import CAS_MISMATCH, MODEL_NAMES, get_model
-from harness.errors import BadInputError
-from harness.op import Op
+from faultline.checkers.models import CAS_MISMATCH, MODEL_NAMES, get_model
+from faultline.core.errors import BadInputError
+from faultline.core.op import Op
 
 
 def op(f, value=None, type="ok", **kw):
@@ -49,7 +49,7 @@ def test_kv_put_append_get_and_partition():
     assert m.step(s, op("get", "ab")) == (True, "ab")
     assert m.step(s, op("get", "a"))[0] is False
     assert m.step("", op("get", None))[0] is True  # an absent key reads as ""
-    from harness.history import History
+    from faultline.core.history import History
     h = History([op("put", "a", type="invoke", key="x", process=1),
                  op("put", "b", type="invoke", key="y", process=2),
                  op("put", "a", key="x", process=1), op("put", "b", key="y", process=2)])

@@ -5,15 +5,15 @@ import random
 
 import pytest
 
-from harness.errors import BadInputError, PreflightError
-from harness.generator import phases, time_limit
-from harness.generator.testing import simulate
-from harness.history import History
-from harness.op import INFO, INVOKE, NEMESIS, Op
-from nemeses import fault_intervals, package, process
-from nemeses.combined import HEAL_ORDER
-from nemeses.partition import PartitionNemesis
-from nemeses.record import FILENAME, FaultRecord, read
+from faultline.core.errors import BadInputError, PreflightError
+from faultline.core.generator import phases, time_limit
+from faultline.core.generator.testing import simulate
+from faultline.core.history import History
+from faultline.core.op import INFO, INVOKE, NEMESIS, Op
+from faultline.faults import fault_intervals, package, process
+from faultline.faults.combined import HEAL_ORDER
+from faultline.faults.partition import PartitionNemesis
+from faultline.faults.record import FILENAME, FaultRecord, read
 
 NS = 1_000_000_000
 

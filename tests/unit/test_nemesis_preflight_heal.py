@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from harness import cli
-from harness.cluster import clock, packet, partition
-from harness.errors import BadInputError, PreflightError
-from nemeses import package, preflight
-from nemeses.heal import heal_cluster, heal_run
-from nemeses.record import FaultRecord, read
+from faultline import cli
+from faultline.cluster import clock, packet, partition
+from faultline.core.errors import BadInputError, PreflightError
+from faultline.faults import package, preflight
+from faultline.faults.heal import heal_cluster, heal_run
+from faultline.faults.record import FaultRecord, read
 
 
 class ExecCluster:

@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from harness.cluster import nfqueue_delayer as nfq
+from faultline.cluster import nfqueue_delayer as nfq
 
 
 def packet_message(packet_id: int, queue: int = 7, extra_attrs: bytes = b"") -> bytes:

@@ -6,14 +6,14 @@ import random
 
 import pytest
 
-from harness.cluster.packet import (
+from faultline.cluster.packet import (
     CHAIN, DELAYER_PATH, HEAL_SCRIPT, LIST_END, NETEM_HANDLE, PROBE_SCRIPT, QUEUE, PacketFault,
     PacketShaper, iptables_script, method_for, netem_script, parse_probe, shaped_peers, shaper_for)
-from harness.errors import BadInputError, ClusterError, PreflightError
-from harness.op import INVOKE, NEMESIS, Op
-from nemeses import packet as packet_nemesis
-from nemeses.packet import START, STOP, PacketNemesis
-from nemeses.record import FaultRecord, read
+from faultline.core.errors import BadInputError, ClusterError, PreflightError
+from faultline.core.op import INVOKE, NEMESIS, Op
+from faultline.faults import packet as packet_nemesis
+from faultline.faults.packet import START, STOP, PacketNemesis
+from faultline.faults.record import FaultRecord, read
 
 ALL_YES = {"iptables": True, "statistic": True, "nfqueue": True, "delayer": True, "netem": False}
 

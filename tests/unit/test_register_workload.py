@@ -2,11 +2,11 @@
 
 from collections import Counter, defaultdict
 
-from harness.fakes import FakeRegisters
-from harness.generator import time_limit
-from harness.generator.testing import simulate
-from harness.op import INVOKE
-from workloads import register
+from faultline.fakes import FakeRegisters
+from faultline.core.generator import time_limit
+from faultline.core.generator.testing import simulate
+from faultline.core.op import INVOKE
+from faultline.workloads import register
 
 
 def run(test, seconds=2.0, registers=None, seed=0):

@@ -1,8 +1,8 @@
 """The first report: verdict, op counts, counterexample text; self-contained and escaped."""
 
-from checkers.report import counterexample_text, op_counts, render_report
-from harness.history import History
-from harness.op import FAIL, INFO, INVOKE, NEMESIS, OK, Op
+from faultline.render import counterexample_text, op_counts, render_report
+from faultline.core.history import History
+from faultline.core.op import FAIL, INFO, INVOKE, NEMESIS, OK, Op
 
 
 def history():

@@ -2,11 +2,11 @@
 
 import re
 
-from checkers.report import render_report
-from checkers.report.plots import latency_svg, throughput_svg
-from checkers.report.timeline import fault_label, timeline
-from harness.history import History
-from harness.op import FAIL, INFO, INVOKE, NEMESIS, OK, Op
+from faultline.render import render_report
+from faultline.render.plots import latency_svg, throughput_svg
+from faultline.render.timeline import fault_label, timeline
+from faultline.core.history import History
+from faultline.core.op import FAIL, INFO, INVOKE, NEMESIS, OK, Op
 
 S = 1_000_000_000
 
@@ -51,7 +51,7 @@ def test_timeline_faults_run_from_applied_to_healed_and_say_what_was_done():
 
 
 def test_short_labels_say_how_targets_were_chosen():
-    from checkers.report.timeline import short_label
+    from faultline.render.timeline import short_label
     assert short_label("partition", {"shape": "random-halves", "grudge": {}}) == \
         "partition random-halves"
     assert short_label("kill", {"target": "leader", "nodes": ["n2"]}) == "kill leader"

@@ -1,8 +1,8 @@
 """The spec validates read modes and etcd transports without importing the clients (so the
 CLI stays quick to start); its copies must name exactly what the clients implement."""
 
-from harness import spec
-from workloads import clients
+from faultline.runner import spec
+from faultline.dbs import clients
 
 
 def test_read_modes_match_the_clients():

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from harness.errors import BadInputError
-from harness.op import INVOKE, OK, Op
-from harness.store import RunDir, list_runs
+from faultline.core.errors import BadInputError
+from faultline.core.op import INVOKE, OK, Op
+from faultline.core.store import RunDir, list_runs
 
 
 def test_layout_and_round_trip(tmp_path):

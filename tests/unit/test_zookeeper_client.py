@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 from kazoo import exceptions as kx
 
-from checkers.models import CAS_MISMATCH
-from harness.op import FAIL, INFO, OK, Op
-from workloads.clients.zookeeper import ZooKeeperClient
+from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.op import FAIL, INFO, OK, Op
+from faultline.dbs.zookeeper.client import ZooKeeperClient
 
 HANG = "hang"          # the request is sent and never answered
 REFUSE = "refuse"      # kazoo fails the request before queuing it
@@ -271,7 +271,7 @@ def test_close_stops_the_session_once():
 def test_real_kazoo_marks_requests_it_refuses_before_queuing():
     """The refusal marker on the real KazooClient: a session never started is CLOSED, and
     kazoo fails a request on it before queuing it."""
-    from workloads.clients.kazoo_bridge import InlineCallbackHandler, RefusalAwareKazooClient
+    from faultline.dbs.zookeeper.kazoo_bridge import InlineCallbackHandler, RefusalAwareKazooClient
 
     zk = RefusalAwareKazooClient(hosts="127.0.0.1:1", handler=InlineCallbackHandler())
     result = zk.get_async("/x")

@@ -1,0 +1,1 @@
+"""faultline: consistency tests for ZooKeeper and etcd."""

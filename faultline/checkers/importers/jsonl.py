@@ -1,0 +1,62 @@
+"""Our own ``history.jsonl``, and the model its run's ``test.json`` names.
+
+The history is read by :func:`faultline.core.history.read_jsonl`. The model comes from a
+``test.json`` next to the history (a run directory holds both): its ``"model"`` entry, at
+the top level or inside ``"checker"`` or ``"workload"``, either a name
+(``"model": "kv"``) or an object with the name and the model's options
+(``"model": {"name": "cas-register", "initial": 0}``). Without a test.json, or one that
+names no model, the model is a compare-and-set register with initial value None.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from faultline.core.errors import HistoryFormatError
+from faultline.core.history import History, read_jsonl
+
+DEFAULT_MODEL = ("cas-register", {"initial": None})
+
+
+def looks_like(first_line: str) -> bool:
+    try:
+        return isinstance(json.loads(first_line), dict)
+    except ValueError:
+        return False
+
+
+def parse(path: str) -> History:
+    return read_jsonl(path)
+
+
+def implied_model(path: str) -> tuple[str, dict[str, Any]]:
+    test_path = os.path.join(os.path.dirname(os.path.abspath(path)), "test.json")
+    if not os.path.exists(test_path):
+        return DEFAULT_MODEL
+    try:
+        with open(test_path, encoding="utf-8") as fh:
+            test = json.load(fh)
+    except (OSError, ValueError) as e:
+        raise HistoryFormatError(test_path, None, f"cannot read the run's test.json: {e}") from None
+    entry = _model_entry(test)
+    if entry is None:
+        return DEFAULT_MODEL
+    if isinstance(entry, str):
+        return entry, {}
+    if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+        options = {k: v for k, v in entry.items() if k != "name"}
+        return entry["name"], options
+    raise HistoryFormatError(
+        test_path, None, f'"model" must be a name or {{"name": ..., options}}, got {entry!r}'
+    )
+
+
+def _model_entry(test: Any) -> Any:
+    if not isinstance(test, dict):
+        return None
+    for section in (test, test.get("checker"), test.get("workload")):
+        if isinstance(section, dict) and "model" in section:
+            return section["model"]
+    return None

@@ -1,0 +1,129 @@
+"""Linearizability checking: independent keys, interleaved searches, budgets, verdicts.
+
+:func:`check_linearizable` splits the history per key when the model partitions
+(P-compositionality: a history is linearizable iff each key's sub-history is), then runs
+one search per key in round-robin slices, so that one hard key cannot hide another key
+that already proves the history illegal. Without ``full`` the check stops at the first
+illegal key; with ``full`` every key is decided (or runs out of budget).
+
+Budgets: past ``time_limit`` seconds or ``memory_limit_mb`` of search caches, undecided
+keys are "unknown" with the reason; the verdict is never "valid" then.
+
+The verdict is a :class:`faultline.core.result.Result`; its data holds ``time_s``, ``engine``,
+``keys`` (per-key results, when the model partitions), ``reason`` (when unknown) and
+``counterexample`` (the first illegal key's, see :mod:`faultline.checkers.counterexample`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping
+
+from faultline.core.history import History
+
+from faultline.checkers.counterexample import counterexample
+from faultline.checkers.independent import per_key_if_keyed
+from faultline.checkers.prepare import entries_for, partition
+from faultline.core.result import UNKNOWN, Result, merge_validity
+from faultline.checkers import engine
+from faultline.checkers.wgl import ILLEGAL, OK, RUNNING
+
+FIRST_SLICE = 1_000  # configurations per key per round; doubles each round
+MAX_SLICE = 64_000
+_OPTIONS = ("time_limit", "memory_limit_mb", "full", "native", "prune")
+
+
+def check_linearizable(history: History, model: Any, *, time_limit: float | None = None,
+                       memory_limit_mb: int | None = None, full: bool = False,
+                       native: bool | None = None, prune: bool = True) -> Result:
+    """Decide whether ``history`` is linearizable with respect to ``model``.
+
+    ``native``: use the compiled search core (None: when it is built,
+    False: always pure Python, True: require it). ``prune=False`` turns off the write-order
+    constraints of :mod:`faultline.checkers.order` (for measuring their gain).
+    """
+    started = time.perf_counter()
+    model = per_key_if_keyed(model, history)  # a one-object model on keyed ops: per key
+    groups = partition(model, history)
+    searches: dict[Any, Any] = {}  # prepared when first scheduled: an early illegal key
+    status = {key: RUNNING for key in groups}  # spares preparing the others
+    reason: str | None = None
+    active = list(groups)
+    budget = FIRST_SLICE
+    memory_limit = memory_limit_mb * 2**20 if memory_limit_mb is not None else None
+    sizes: dict[Any, int] = {}  # approx_bytes of each search, as of its last slice
+    held = 0  # their sum: only the search just run changes, so no re-sum over every key
+    while active and reason is None:
+        for key in list(active):
+            if key not in searches:
+                searches[key] = engine.new_search(
+                    model, entries_for(model, groups[key], prune=prune), native=native)
+            status[key] = searches[key].run(budget)
+            if status[key] != RUNNING:
+                active.remove(key)
+                if status[key] == ILLEGAL and not full:
+                    active.clear()
+                    break
+            if time_limit is not None and time.perf_counter() - started > time_limit:
+                reason = f"time limit of {time_limit:g} s reached"
+                break
+            if memory_limit is not None:
+                size = searches[key].approx_bytes()
+                held += size - sizes.get(key, 0)
+                sizes[key] = size
+                if held > memory_limit:
+                    reason = f"memory limit of {memory_limit_mb} MiB reached"
+                    break
+        budget = min(budget * 2, MAX_SLICE)
+
+    per_key = {key: _key_result(model, key, searches.get(key), len(groups[key]), status[key],
+                                reason) for key in groups}
+    valid = merge_validity([r["valid"] for r in per_key.values()])
+    data: dict[str, Any] = {
+        "time_s": round(time.perf_counter() - started, 6),
+        "engine": sorted({s.engine for s in searches.values()}),
+        "configurations": sum(s.nodes for s in searches.values()),
+    }
+    if hasattr(model, "partition"):
+        data["keys"] = {_key_name(k): r for k, r in per_key.items()}
+    if valid == UNKNOWN:
+        data["reason"] = reason or "stopped at the first illegal key"
+    first_illegal = next((r for r in per_key.values() if r["valid"] is False), None)
+    if first_illegal is not None:
+        data["counterexample"] = first_illegal["counterexample"]
+    return Result(valid=valid, data=data)
+
+
+def _key_name(key: Any) -> str:
+    return key if isinstance(key, str) else repr(key)
+
+
+def _key_result(model: Any, key: Any, search: Any, ops: int, status: str,
+                reason: str | None) -> dict:
+    out: dict[str, Any] = {"ops": ops, "configurations": search.nodes if search else 0}
+    if status == OK:
+        out["valid"] = True
+    elif status == ILLEGAL:
+        out["valid"] = False
+        out["counterexample"] = counterexample(model, key, search)
+    else:
+        out["valid"] = UNKNOWN
+        out["reason"] = reason or "not searched: another key was illegal first"
+    return out
+
+
+class Linearizable:
+    """The checker: ``Linearizable(model, time_limit=..., memory_limit_mb=..., full=...)``.
+
+    ``check(test, history, opts)``; ``opts`` may override the options given here.
+    """
+
+    def __init__(self, model: Any, **opts: Any):
+        self.model = model
+        self.opts = opts
+
+    def check(self, test: Mapping[str, Any], history: History,
+              opts: Mapping[str, Any]) -> Result:
+        merged = {**self.opts, **{k: v for k, v in (opts or {}).items()
+                                  if k in _OPTIONS}}
+        return check_linearizable(history, self.model, **merged)

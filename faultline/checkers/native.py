@@ -1,0 +1,74 @@
+"""The compiled search core (``faultline.checkers._wgl``, Rust, see native/) behind the Search API.
+
+The model stays in Python: states are interned here as integers and the core calls
+:meth:`NativeSearch._step` once per distinct (state, entry) pair, memoizing the answer.
+So the core serves every model, with verdicts identical to :class:`faultline.checkers.wgl.Search`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Hashable
+
+from faultline.checkers.wgl import INFINITY, Entry, stuck
+
+try:
+    from faultline.checkers._wgl import Core
+except ImportError:  # not built (pure-Python install): the Python search is used
+    Core = None
+
+AVAILABLE = Core is not None
+
+
+def _mask_bytes(mask: int) -> bytes:
+    return mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+
+
+class NativeSearch:
+    """Same interface as :class:`faultline.checkers.wgl.Search`, searching in compiled code."""
+
+    engine = "native"
+
+    def __init__(self, model: Any, entries: list[Entry]):
+        if Core is None:
+            raise RuntimeError("the compiled search core (faultline.checkers._wgl) is not built")
+        self.model = model
+        self.entries = entries
+        init = model.init()
+        self._states: list[Hashable] = [init]
+        self._ids: dict[Hashable, int] = {init: 0}
+        self._core = Core(
+            [e.call for e in entries],
+            [e.ret if e.ret != INFINITY else -1 for e in entries],
+            [e.required for e in entries],
+            [e.read_only for e in entries],
+            [_mask_bytes(e.preds) for e in entries],
+            0,
+            self._step,
+        )
+
+    def _step(self, state_id: int, entry: int) -> int:
+        ok, new_state = self.model.step(self._states[state_id], self.entries[entry].op)
+        if not ok:
+            return -1
+        sid = self._ids.get(new_state)
+        if sid is None:
+            sid = self._ids[new_state] = len(self._states)
+            self._states.append(new_state)
+        return sid
+
+    def run(self, max_nodes: int) -> str:
+        return self._core.run(max_nodes)
+
+    @property
+    def nodes(self) -> int:
+        return self._core.nodes
+
+    def approx_bytes(self) -> int:
+        return self._core.approx_bytes() + len(self._states) * 100
+
+    def stuck(self) -> dict[str, Any]:
+        path, state_id, linearized = self._core.best()
+        lin = 0
+        for i in linearized:
+            lin |= 1 << i
+        return stuck(self.entries, list(path), self._states[state_id], lin)

@@ -1,0 +1,29 @@
+"""``faultline analyze RUN_DIR``: check a stored run again (after a checker improved, or a
+run whose check never finished), rewriting its results.json and report.html. The history
+is only read. Prints the report's path; exits 0 valid, 1 invalid, 2 unknown, 254 when
+RUN_DIR is not a readable run directory."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("analyze", help="re-check a stored run directory",
+                              description=__doc__)
+    p.add_argument("run_dir", metavar="RUN_DIR", help="e.g. results/latest")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from faultline.runner.run import check_history, exit_code_for, write_outputs
+    from faultline.runner.spec import load_workload
+    from faultline.core.store import RunDir
+
+    stored = RunDir.open(args.run_dir)
+    spec = stored.read_test()
+    history = stored.read_history()
+    results = check_history(load_workload(spec.get("workload")), spec, history)
+    write_outputs(stored, spec, history, results)
+    print(stored.report_path)
+    return exit_code_for(results["valid"])

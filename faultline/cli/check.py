@@ -1,0 +1,228 @@
+"""``faultline check PATH...``: decide whether recorded histories are linearizable.
+
+Each file is loaded by :func:`faultline.checkers.importers.load_history` (format and model inferred
+from the content unless ``--format``/``--model`` say otherwise) and checked by
+:func:`faultline.checkers.linearizable.check_linearizable`. Every file is checked, even after a bad
+one, and gets one line of output (one JSON object per line with ``--json``).
+
+Exit code over all files, most severe first: 255 if checking any file crashed (a bug);
+254 if any file could not be read or parsed, or an argument is wrong (the set of verdicts
+is incomplete, so no overall verdict is given); else 1 if any history is invalid, 2 if any
+is unknown, 0 when all are valid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import traceback
+from typing import Any
+
+from faultline.checkers.importers import FORMATS, load_history
+from faultline.checkers.linearizable import check_linearizable
+from faultline.checkers.models import MODEL_NAMES, get_model
+from faultline.core.result import UNKNOWN, Result
+from faultline.core.errors import (
+    EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, BadInputError,
+)
+from faultline.core.op import INVOKE, NEMESIS
+
+log = logging.getLogger(__name__)
+_COUNTEREXAMPLE_OPS = 5  # lines of the prefix / concurrent ops shown in text mode
+_ABSENT = object()  # --initial not given (``--initial null`` means None)
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "check", help="check history files for linearizability",
+        description="Check recorded histories (ours or imported) for linearizability. "
+                    "Exit: 0 all valid, 1 any invalid, 2 any unknown, 254 bad arguments or "
+                    "unreadable input, 255 internal error.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="history files")
+    p.add_argument("--format", default="auto", choices=("auto",) + FORMATS,
+                   help="input format (default: recognised from the content)")
+    p.add_argument("--model", choices=MODEL_NAMES,
+                   help="model to check against (default: the one the source implies)")
+    p.add_argument("--initial", metavar="JSON", type=_json_arg, default=_ABSENT,
+                   help="initial value for the model, as JSON (e.g. 0, null, '{\"x\": 0}')")
+    p.add_argument("--time-limit", metavar="S", type=_positive(float),
+                   help="seconds per file; past it the verdict is unknown")
+    p.add_argument("--memory-limit", metavar="MB", type=_positive(int),
+                   help="search memory per file in MiB; past it the verdict is unknown")
+    p.add_argument("--full", action="store_true",
+                   help="decide every key, even after one proves the history invalid")
+    p.add_argument("--json", action="store_true", help="one JSON object per file per line")
+    p.set_defaults(func=run)
+
+
+def _json_arg(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not JSON: {text!r} (strings need quotes: '\"a\"')")
+
+
+def _positive(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value > 0 or (isinstance(value, float) and math.isinf(value)):
+            raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+        return value
+    return parse
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.model is not None:
+        # Validate model and options once, before any file: a wrong argument is not per file.
+        get_model(args.model, **_initial_option(args))
+    codes = []
+    for path in args.paths:
+        record, code = _check_one(path, args)
+        codes.append(code)
+        _emit(record, args.json)
+    return _overall(codes)
+
+
+def _initial_option(args: argparse.Namespace) -> dict[str, Any]:
+    return {} if args.initial is _ABSENT else {"initial": args.initial}
+
+
+def _check_one(path: str, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    record: dict[str, Any] = {"path": path}
+    try:
+        imported = load_history(path, args.format)
+        record["format"] = imported.format
+        if args.model is not None:
+            name, options = args.model, _initial_option(args)
+        else:
+            name, options = imported.model_name, {**imported.model_options,
+                                                  **_initial_option(args)}
+        record["model"] = name
+        record["ops"] = sum(1 for op in imported.history
+                            if op.type == INVOKE and op.process != NEMESIS)
+        if name is None:
+            result = Result(UNKNOWN, {"time_s": 0.0}, error=(
+                f"no linearizability model for {imported.format} histories; pass --model"))
+        else:
+            model = imported.model_for(name, options)
+            result = check_linearizable(
+                imported.history, model, time_limit=args.time_limit,
+                memory_limit_mb=args.memory_limit, full=args.full,
+            )
+    except BadInputError as e:
+        record.update(valid=None, error=str(e))
+        return record, EXIT_BAD_INPUT
+    except Exception as e:  # noqa: BLE001 - one file's crash must not hide the others
+        log.debug("checking %s crashed", path, exc_info=True)
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        record.update(valid=None, error=f"internal error: {type(e).__name__}: {e}")
+        return record, EXIT_INTERNAL
+    record.update(result.to_dict())
+    if imported.lines:
+        for cx in _counterexamples(record):
+            _add_source_lines(cx, imported.lines)
+    if result.valid is True:
+        return record, EXIT_VALID
+    return record, EXIT_INVALID if result.valid is False else EXIT_UNKNOWN
+
+
+def _counterexamples(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every counterexample in a record: the first illegal key's, and with --full each
+    illegal key's (the same dict may appear twice; it is returned once)."""
+    found = [record.get("counterexample")]
+    keys = record.get("keys")
+    if isinstance(keys, dict):
+        found += [k.get("counterexample") for k in keys.values() if isinstance(k, dict)]
+    unique = {id(cx): cx for cx in found if isinstance(cx, dict)}
+    return list(unique.values())
+
+
+def _add_source_lines(cx: dict[str, Any], lines: tuple[int | None, ...]) -> None:
+    """Give each op of the counterexample the source lines of its invocation and
+    completion, so that a person can find them in the file they gave us."""
+    entries = [cx.get("op")] + list(cx.get("prefix") or []) + list(cx.get("concurrent") or [])
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        span = [entry.get("index"), entry.get("completed")]
+        entry["lines"] = [lines[i] if isinstance(i, int) and 0 <= i < len(lines) else None
+                          for i in span]
+
+
+def _overall(codes: list[int]) -> int:
+    for code in (EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INVALID, EXIT_UNKNOWN):
+        if code in codes:
+            return code
+    return EXIT_VALID
+
+
+def _emit(record: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(record, default=repr), flush=True)
+        return
+    print(_summary(record), flush=True)
+    if record.get("valid") is False and record.get("counterexample"):
+        for line in _counterexample_lines(record["counterexample"]):
+            print("    " + line)
+        illegal = [k for k, r in (record.get("keys") or {}).items()
+                   if isinstance(r, dict) and r.get("valid") is False]
+        if len(illegal) > 1:
+            print(f"    {len(illegal)} keys are not linearizable: {', '.join(illegal)}"
+                  " (--json has every counterexample)")
+
+
+def _summary(record: dict[str, Any]) -> str:
+    verdict = {True: "valid", False: "INVALID", UNKNOWN: "unknown"}.get(
+        record.get("valid"), "ERROR")
+    if verdict == "ERROR":
+        return f"{record['path']}: ERROR {record['error']}"
+    model = record.get("model")
+    details = [record.get("format"), f"model {model}" if model else "no model",
+               f"{record.get('ops')} ops"]
+    if record.get("time_s") is not None:
+        details.append(f"{record['time_s']:.3f} s")
+    line = f"{record['path']}: {verdict} ({', '.join(str(d) for d in details)})"
+    why = record.get("reason") or record.get("error")
+    if verdict == "unknown" and why:
+        line += f": {why}"
+    return line
+
+
+def _counterexample_lines(cx: dict[str, Any]) -> list[str]:
+    where = "" if cx.get("key") is None else f" on key {cx['key']!r}"
+    op = cx.get("op") or {}
+    lines = [f"cannot linearize{where}: {_describe(op)}"]
+    prefix = cx.get("prefix") or []
+    if prefix:
+        shown = prefix[-_COUNTEREXAMPLE_OPS:]
+        skipped = len(prefix) - len(shown)
+        lines.append(f"after {len(prefix)} linearized ops"
+                     + (f" (last {len(shown)} shown)" if skipped else "") + ", state "
+                     + json.dumps(cx.get("state"), default=repr) + ":")
+        lines.extend("  " + _describe(e) for e in shown)
+    concurrent = cx.get("concurrent") or []
+    if concurrent:
+        lines.append(f"concurrent with it ({len(concurrent)}):")
+        lines.extend("  " + _describe(e) for e in concurrent[:_COUNTEREXAMPLE_OPS])
+        if len(concurrent) > _COUNTEREXAMPLE_OPS:
+            lines.append(f"  ... {len(concurrent) - _COUNTEREXAMPLE_OPS} more")
+    return lines
+
+
+def _describe(entry: dict[str, Any]) -> str:
+    if not entry:
+        return "(none)"
+    span = f"op #{entry.get('index')}"
+    if entry.get("completed") is not None:
+        span += f"..#{entry['completed']}"
+    source = [line for line in entry.get("lines") or () if line is not None]
+    if source:
+        span += f" (line{'s' if len(source) > 1 else ''} {'-'.join(map(str, source))})"
+    return f"{span} process {entry.get('process')}: {entry.get('description')}"

@@ -1,0 +1,107 @@
+"""Partitions applied with iptables inside the node containers.
+
+:class:`IptablesPartitioner` gives any cluster that can ``exec`` in its nodes (as root,
+with CAP_NET_ADMIN) and tell each node's IP on the cluster network (``peer_ip``) the
+:class:`~faultline.cluster.protocol.Partitionable` capability.
+
+Every rule we add lives in one dedicated chain, :data:`CHAIN`, jumped to from the top of
+``INPUT``. A node drops packets arriving *from the peer nodes' IPs* named in its grudge
+and nothing else, so the harness (which reaches the nodes from the Docker host, not from
+a peer IP) keeps its own path to every node open and clients see the cluster's real
+behaviour. Healing deletes the jump and the chain: exactly what we added, no matter
+what else the image's firewall holds. Both operations are idempotent, so a heal after a
+crash (the chain may or may not exist) is always safe.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Callable, Protocol, Sequence
+
+from faultline.cluster.clock import on_nodes
+from faultline.cluster.protocol import Grudge
+from faultline.core.errors import ClusterError
+
+CHAIN = "FAULTLINE"
+
+
+class _ExecNodes(Protocol):
+    nodes: Sequence[str]
+
+    def exec(self, node: str, argv: Sequence[str], *, check: bool = True) -> tuple[int, str]: ...
+
+    def peer_ip(self, node: str) -> str: ...
+
+
+def partition_script(drop_from: Sequence[str]) -> str:
+    """Shell script that makes a node drop packets from ``drop_from`` (IPs), replacing
+    whatever grudge our chain held before."""
+    lines = [
+        f"iptables -w -N {CHAIN} 2>/dev/null || iptables -w -F {CHAIN}",
+        f"iptables -w -C INPUT -j {CHAIN} 2>/dev/null || iptables -w -I INPUT 1 -j {CHAIN}",
+    ]
+    lines += [f"iptables -w -A {CHAIN} -s {shlex.quote(ip)} -j DROP" for ip in sorted(drop_from)]
+    return "set -e\n" + "\n".join(lines)
+
+
+HEAL_SCRIPT = "\n".join([
+    f"while iptables -w -D INPUT -j {CHAIN} 2>/dev/null; do :; done",
+    f"if iptables -w -n -L {CHAIN} >/dev/null 2>&1; then",
+    f"  iptables -w -F {CHAIN} && iptables -w -X {CHAIN}",
+    "fi",
+])
+"""Shell script that removes our chain and the jump to it; succeeds when they are absent."""
+
+LIST_SCRIPT = f"iptables -w -S {CHAIN} 2>/dev/null; iptables -w -S INPUT | grep -- '-j {CHAIN}' || true"
+
+
+class IptablesPartitioner:
+    """Partitionable via iptables in each node. Holds no state: the chain is the state."""
+
+    def __init__(self, cluster: _ExecNodes):
+        self._cluster = cluster
+
+    def partition(self, grudge: Grudge) -> None:
+        """Make each node drop traffic from the peers its grudge names.
+
+        Nodes absent from ``grudge`` get an empty chain (they hear everyone), so the
+        previous grudge never leaks into the new one.
+        """
+        unknown = set(grudge) - set(self._cluster.nodes)
+        for others in grudge.values():
+            unknown |= set(others) - set(self._cluster.nodes)
+        if unknown:
+            raise ValueError(f"grudge names unknown nodes {sorted(unknown)}")
+        ips = {node: self._cluster.peer_ip(node) for node in self._cluster.nodes}
+        scripts = {
+            node: partition_script([ips[p] for p in grudge.get(node, ())])
+            for node in self._cluster.nodes
+        }
+        self._on_every_node(lambda node: self._run(node, scripts[node], "partition"))
+
+    def heal(self) -> None:
+        """Remove our chain and its jump from every node."""
+        self._on_every_node(lambda node: self._run(node, HEAL_SCRIPT, "heal partition on"))
+
+    def rules(self, node: str) -> list[str]:
+        """Our rules on ``node`` (``iptables -S`` lines); empty when healed."""
+        _, out = self._cluster.exec(node, ["sh", "-c", LIST_SCRIPT], check=False)
+        return [line for line in out.splitlines() if line.strip()]
+
+    def _run(self, node: str, script: str, what: str) -> None:
+        code, out = self._cluster.exec(node, ["sh", "-c", script], check=False)
+        if code != 0:
+            raise ClusterError(f"could not {what} {node}: iptables exited {code}: {out.strip()[-300:]}")
+
+    def _on_every_node(self, action: Callable[[str], None]) -> None:
+        # Side by side, so a partition starts (and heals) at nearly the same moment on
+        # every node.
+        on_nodes(list(self._cluster.nodes), action)
+
+
+def partitioner_for(cluster: object) -> IptablesPartitioner | None:
+    """An :class:`IptablesPartitioner` for ``cluster`` when it can exec and name peer IPs."""
+    if all(callable(getattr(cluster, name, None)) for name in ("exec", "peer_ip")):
+        return IptablesPartitioner(cluster)  # type: ignore[arg-type]
+    return None
+

@@ -1,0 +1,409 @@
+"""Running a test end to end, and checking a history into results and a report.
+
+Order (each step's undo runs in ``finally``, on errors, Ctrl-C and SIGTERM too):
+
+1. run directory created, ``test.json`` written, ``faultline.core.log`` opened;
+2. cluster up                                  (down at the end unless ``leave_running``);
+3. client setup (one client, first node);      (client teardown at the end)
+4. nemesis setup;                              (nemesis teardown: always heals)
+5. ``phases(time_limit(T, clients + nemesis generators), nemesis final generator (heal,
+   recovery wait))``, then one final read of every key the history touched;
+6. nemesis teardown, clients closed, client teardown, node logs collected, cluster down;
+7. check (:func:`check_history`), ``results.json``, ``report.html``, ``latest`` + index.
+
+An interrupted run (Ctrl-C, SIGTERM) still cleans up and writes results ("unknown",
+interrupted) and the report, then re-raises KeyboardInterrupt (exit 130).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import faulthandler
+import inspect
+import logging
+import os
+import random
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from faultline.render import op_counts, render_report
+from faultline.core.result import UNKNOWN, Result, compose, safe_check
+from faultline.core import eventloop
+from faultline.core.errors import EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID
+from faultline.core.generator import both, clients, phases, stagger, time_limit
+from faultline.core.history import History
+from faultline.runner.interpreter import Interpreter
+from faultline.runner.spec import TestPlan
+from faultline.core.store import RunDir
+from faultline.runner.workers import call
+
+log = logging.getLogger("faultline.runner")
+
+SETUP_TIMEOUT_S = 60.0
+PROGRESS_EVERY_S = 1.0
+
+
+@dataclass
+class RunOutcome:
+    run: RunDir
+    results: dict[str, Any]
+
+    @property
+    def valid(self) -> Any:
+        return self.results.get("valid")
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code_for(self.valid)
+
+
+def exit_code_for(valid: Any) -> int:
+    if valid is True:
+        return EXIT_VALID
+    if valid is False:
+        return EXIT_INVALID
+    return EXIT_UNKNOWN
+
+
+def check_history(workload: Any, spec: Mapping[str, Any], history: History) -> dict[str, Any]:
+    """The run's results: the workload's checker (a crash is "unknown") plus op counts."""
+    checked = safe_check(workload.checker(spec), spec, history, {})
+    return compose({"workload": checked,
+                    "stats": Result(True, op_counts(history))}).to_dict()
+
+
+def write_outputs(run: RunDir, spec: Mapping[str, Any], history: History,
+                  results: Mapping[str, Any]) -> None:
+    run.write_results(results)
+    run.write_report(render_report(spec, history, results))
+    run.publish()
+
+
+def default_cluster_factory(db: str, nodes: int, name: str | None,
+                            image: str | None = None) -> Any:
+    """A compose cluster; ``image`` None means the db's default image."""
+    from faultline.backends.compose.cluster import ComposeCluster
+    return ComposeCluster(db, nodes, name=name, image=image)
+
+
+def cluster_image(spec: Mapping[str, Any]) -> str | None:
+    """The image the test's cluster must run, None for the db's default: clock faults on
+    etcd need the clock-capable build (Go ignores libfaketime), see docs/faults-clock-packet.md."""
+    if "clock" not in spec["nemesis"]:
+        return None
+    from faultline.cluster.clock import clock_image
+    return clock_image(spec["db"], None)
+
+
+def default_client_factory(db: str, test: Mapping[str, Any]) -> Callable[[], Any]:
+    from faultline.dbs.clients import client_factory
+    return client_factory(db, test)
+
+
+class _Progress:
+    """The one-line progress display on a terminal (stderr)."""
+
+    def __init__(self, interp: Interpreter):
+        self.interp = interp
+
+    async def run(self) -> None:
+        started = time.monotonic()
+        last_ok, last_t = 0, started
+        try:
+            while True:
+                await asyncio.sleep(PROGRESS_EVERY_S)
+                now = time.monotonic()
+                ok = self.interp.ok
+                rate = (ok - last_ok) / max(now - last_t, 1e-9)
+                last_ok, last_t = ok, now
+                sys.stderr.write(f"\r{now - started:7.1f}s  {self.interp.completed:9d} ops  "
+                                 f"{ok:9d} ok  {rate:8.0f} ok/s ")
+                sys.stderr.flush()
+        finally:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+class _Run:
+    """The state of one run, so cleanup knows what was set up."""
+
+    def __init__(self, plan: TestPlan, run: RunDir, cluster: Any,
+                 make_clients: Callable[..., Any], progress: bool):
+        self.plan = plan
+        self.spec = plan.spec
+        self.run = run
+        self.cluster = cluster
+        self.progress = progress
+        self.nemesis = plan.package.nemesis if plan.package is not None else None
+        self.nemesis_up = False
+        self.writer = run.history_writer()
+        self.test: dict[str, Any] = {
+            # The prefix is unique per run: keys of earlier runs stay in a cluster left running.
+            **client_options(plan.spec, f"faultline-{os.path.basename(run.path)}-{plan.spec['seed']}"),
+            "cluster": cluster,
+            "run_dir": run.path,
+            "addresses": {n: list(cluster.address(n)) for n in cluster.nodes},
+        }
+        self.client_factory = make_clients(plan.spec["db"], self.test)
+
+    def main_generator(self) -> Any:
+        spec = self.spec
+        gen = self.plan.workload.generator(spec)
+        if spec["rate"] > 0:
+            gen = stagger(1.0 / spec["rate"], gen)
+        package = self.plan.package
+        if package is None:
+            return time_limit(spec["time_limit"], clients(gen))
+        return phases(time_limit(spec["time_limit"], both(gen, package.generator)),
+                      package.final_generator)
+
+    async def drive(self) -> None:
+        loop = asyncio.get_running_loop()
+        outer_sigterm = signal.getsignal(signal.SIGTERM) if _main_thread() else None
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
+        interp = Interpreter(
+            self.test, self.writer, client_factory=self.client_factory,
+            nodes=self.cluster.nodes, concurrency=self.spec["concurrency"],
+            rng=random.Random(self.spec["seed"]), op_timeout_s=self.spec["op_timeout"],
+            nemesis=self.nemesis)
+        admin = self.client_factory()
+        progress = loop.create_task(_Progress(interp).run()) if self.progress else None
+        try:
+            async with asyncio.timeout(SETUP_TIMEOUT_S):
+                await admin.open(self.test, self.cluster.nodes[0])
+                await admin.setup(self.test)
+            if self.nemesis is not None:
+                await call(self.nemesis.setup, self.test)
+                self.nemesis_up = True
+            log.info("main phase: %s s, concurrency %s", self.spec["time_limit"],
+                     self.spec["concurrency"])
+            await interp.run(self.main_generator())
+            log.info("final reads")
+            await interp.run(clients(self.plan.workload.final_generator(
+                self.spec, self.writer.history)))
+        finally:
+            if progress is not None:
+                progress.cancel()
+                await asyncio.gather(progress, return_exceptions=True)
+            if self.nemesis_up:
+                try:
+                    await call(self.nemesis.teardown, self.test)
+                    self.nemesis_up = False
+                except Exception:  # noqa: BLE001 - logged; the sync fallback tries again
+                    log.exception("nemesis teardown failed")
+            await interp.close()
+            try:
+                async with asyncio.timeout(SETUP_TIMEOUT_S):
+                    await admin.teardown(self.test)
+            except Exception:  # noqa: BLE001 - teardown is best effort, the data is recorded
+                log.exception("client teardown failed")
+            with contextlib.suppress(Exception):
+                await admin.close(self.test)
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signal.SIGTERM)  # leaves SIG_DFL behind...
+            if outer_sigterm is not None:
+                signal.signal(signal.SIGTERM, outer_sigterm)  # ...so restore ours
+
+    def heal_if_needed(self) -> None:
+        if self.nemesis_up:
+            try:
+                result = self.nemesis.teardown(self.test)
+                if inspect.isawaitable(result):
+                    eventloop.run(result)
+                self.nemesis_up = False
+            except Exception:  # noqa: BLE001
+                log.exception("nemesis teardown failed again: faults may remain (faults.json)")
+
+
+def client_options(spec: Mapping[str, Any], key_prefix: str) -> dict[str, Any]:
+    """The spec plus what the clients need to know about this run."""
+    return {
+        **spec,
+        "key_prefix": key_prefix,
+        # The client classifies its own timeouts first: it knows how far a request got.
+        "client_timeout_s": spec["op_timeout"] / 2,
+    }
+
+
+def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt("SIGTERM")
+
+
+OWN_LOGGERS = ("faultline",)
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    """On the terminal, libraries (kazoo warns at every dropped connection, which faults
+    cause on purpose) show errors only; faultline.core.log keeps everything."""
+    return record.levelno >= logging.ERROR or record.name.split(".")[0] in OWN_LOGGERS
+
+
+FILE_ONLY = {"file_only": True}
+"""``log.x(..., extra=FILE_ONLY)``: for faultline.core.log only, e.g. a failure the CLI prints
+as its own one line."""
+
+
+def _not_file_only(record: logging.LogRecord) -> bool:
+    return not getattr(record, "file_only", False)
+
+
+class _OneLineFormatter(logging.Formatter):
+    """The terminal's format: a record's message and, for an exception, its one-line
+    summary; tracebacks go to faultline.core.log only."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        plain = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
+                                       "stack_info": None})
+        line = super().format(plain)
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            summary = (str(error).strip().splitlines() or [""])[0]
+            line += f" ({type(error).__name__}: {summary})" if summary else \
+                f" ({type(error).__name__})"
+        return line
+
+
+TERMINAL_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+@contextlib.contextmanager
+def _log_to(path: str):
+    root = logging.getLogger()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    quieted = [(h, h.level, h.formatter) for h in root.handlers if h.level == logging.NOTSET]
+    for h, _, _ in quieted:
+        h.setLevel(logging.WARNING)  # the terminal keeps showing warnings only
+        h.addFilter(_quiet_libraries)
+        h.addFilter(_not_file_only)
+        h.setFormatter(_OneLineFormatter(TERMINAL_FORMAT))
+    old_level = root.level
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    # A crash in native code (exit 139) then leaves every thread's Python stack in
+    # faultline.core.log; unless something (pytest) already reports such crashes elsewhere.
+    crash_report = not faulthandler.is_enabled()
+    if crash_report:
+        faulthandler.enable(file=handler.stream, all_threads=True)
+    try:
+        yield
+    finally:
+        if crash_report:
+            faulthandler.disable()
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(old_level)
+        for h, level, formatter in quieted:
+            h.setLevel(level)
+            h.removeFilter(_quiet_libraries)
+            h.removeFilter(_not_file_only)
+            h.setFormatter(formatter)
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """While cleaning up, a second Ctrl-C/SIGTERM must not abandon containers or faults."""
+    if not _main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cluster_factory,
+             client_factory: Callable[..., Any] = default_client_factory,
+             progress: bool = False) -> RunOutcome:
+    """Run ``plan`` against a fresh cluster; returns the run directory and its results."""
+    spec = plan.spec
+    client_factory(spec["db"], client_options(spec, "preflight"))  # validates options early
+    run = RunDir.create(spec["results"], plan.name)
+    run.write_test(spec)
+    old_term = signal.signal(signal.SIGTERM, _sigterm_as_interrupt) if _main_thread() else None
+    state: _Run | None = None
+    failure: BaseException | None = None
+    try:
+        with _log_to(run.file("faultline.core.log")):
+            log.info("run %s, seed %s", run.path, spec["seed"])
+            cluster = cluster_factory(spec["db"], spec["nodes"], None, cluster_image(spec))
+            cluster_up = False
+            try:
+                cluster.up()
+                cluster_up = True
+                log.info("cluster %s is up", getattr(cluster, "name", "?"))
+                state = _Run(plan, run, cluster, client_factory, progress)
+                eventloop.run(state.drive())
+            except (KeyboardInterrupt, asyncio.CancelledError) as e:
+                failure = KeyboardInterrupt("interrupted")
+                log.warning("interrupted (%s): cleaning up", type(e).__name__)
+            except BaseException as e:
+                failure = e
+                # The CLI prints the error's one line; its traceback is for faultline.core.log.
+                log.error("run failed", exc_info=True, extra=FILE_ONLY)
+            finally:
+                with _signals_deferred():
+                    if state is not None:
+                        state.heal_if_needed()
+                        state.writer.close()
+                    stop_error = _collect_and_stop(cluster, run, came_up=cluster_up,
+                                                   leave_running=spec["leave_running"])
+                if failure is None:
+                    failure = stop_error
+            history = state.writer.history if state is not None else History()
+            if failure is None:
+                results = check_history(plan.workload, spec, history)
+            else:
+                why = "interrupted" if isinstance(failure, KeyboardInterrupt) else \
+                    f"run aborted: {type(failure).__name__}: {failure}"
+                results = {"valid": UNKNOWN, "error": why,
+                           "stats": Result(True, op_counts(history)).to_dict()}
+            log.info("valid: %s", results["valid"])
+            write_outputs(run, spec, history, results)
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+    if failure is not None:
+        raise failure
+    return RunOutcome(run, results)
+
+
+def _collect_and_stop(cluster: Any, run: RunDir, *, came_up: bool,
+                      leave_running: bool) -> Exception | None:
+    """Collect node logs (when the cluster came up) and remove the cluster unless asked to
+    leave it. Returns the error that kept a cluster that came up from being removed: the
+    run's results are still written, then that error is raised. A cluster whose ``up``
+    failed has removed what it created already; a failed ``down`` then (Docker gone) only
+    repeats the run's own error, so it goes to faultline.core.log."""
+    if came_up:
+        try:
+            cluster.collect_logs(run.nodes_dir)
+        except Exception:  # noqa: BLE001 - missing logs must not leave a cluster behind
+            log.exception("collecting node logs failed")
+    if leave_running:
+        log.warning("leaving cluster %s running", getattr(cluster, "name", "?"))
+        return None
+    try:
+        cluster.down()
+    except Exception as e:  # noqa: BLE001 - reported after the results are written
+        if not came_up:
+            log.info("removing a cluster that never came up failed", exc_info=True,
+                     extra=FILE_ONLY)
+            return None
+        name = getattr(cluster, "name", "?")
+        log.error("cluster %s was not removed: remove it with `faultline cluster down --name %s`",
+                  name, name, exc_info=True)
+        return e
+    return None

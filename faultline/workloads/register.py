@@ -1,0 +1,118 @@
+"""The register workload: independent keys, each a compare-and-set register.
+
+Ops (what the clients implement): ``read`` (value None on invoke, the value read on ok;
+None = the key does not exist), ``write`` value v, ``cas`` value ``[expected, new]``
+(a ``fail`` with error ``"cas-mismatch"`` means the compare did not match). ``op.key`` is
+the register's key, an int.
+
+Generation: a few keys are *active* at once (about one per ``THREADS_PER_KEY`` client
+threads, so several processes contend on each key). Every op picks an active key at
+random, then read / write / cas with equal odds. A key takes ``ops_per_key`` ops, then a
+fresh key takes its place: per-key histories stay short, which keeps the
+linearizability search cheap even with ops of unknown outcome. Values written to a key
+are unique (1, 2, 3, ... per key), so a read tells exactly which write it saw; a cas
+expects one of the last few values written, so many of them succeed.
+
+Checking: per key, linearizability against the cas-register model
+(:func:`faultline.checkers.linearizable.check_linearizable`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from faultline.checkers.independent import PerKey
+from faultline.checkers.linearizable import check_linearizable
+from faultline.checkers.models import get_model
+from faultline.core.result import Result
+from faultline.core.generator.basic import concat, once
+from faultline.core.generator.context import Context
+from faultline.core.generator.protocol import PENDING, OpResult, fill_op
+from faultline.core.history import History
+from faultline.core.op import NEMESIS, Op
+
+THREADS_PER_KEY = 5
+CAS_WINDOW = 3
+"""A cas expects one of the last CAS_WINDOW values written to its key."""
+DEFAULT_OPS_PER_KEY = 200
+DEFAULT_CHECK_TIME_LIMIT_S = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    key: int
+    ops_left: int
+    written: int  # the last value written (values are 1, 2, 3, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterGenerator:
+    """Infinite; bound it with ``time_limit``. An immutable generator value."""
+
+    active: tuple[_Key, ...]
+    next_key: int
+    ops_per_key: int
+
+    def op(self, test: Mapping[str, Any], ctx: Context) -> OpResult:
+        if not ctx.has_free_process():
+            return PENDING, self
+        rng = ctx.rng
+        i = rng.randrange(len(self.active))
+        k = self.active[i]
+        kind = rng.randrange(3)
+        written = k.written
+        if kind == 2 and written == 0:  # a cas on a key never written would always miss
+            kind = 1
+        if kind == 0:
+            op = {"f": "read", "value": None, "key": k.key}
+        elif kind == 1:
+            written += 1
+            op = {"f": "write", "value": written, "key": k.key}
+        else:
+            expected = rng.randrange(max(1, written - CAS_WINDOW + 1), written + 1)
+            written += 1
+            op = {"f": "cas", "value": [expected, written], "key": k.key}
+        filled = fill_op(op, ctx)
+        if filled is None:
+            return PENDING, self
+        nxt = self.next_key
+        if k.ops_left > 1:
+            replacement = _Key(k.key, k.ops_left - 1, written)
+        else:
+            replacement, nxt = _Key(nxt, self.ops_per_key, 0), nxt + 1
+        active = self.active[:i] + (replacement,) + self.active[i + 1:]
+        return filled, RegisterGenerator(active, nxt, self.ops_per_key)
+
+    def update(self, test: Mapping[str, Any], ctx: Context, event: Op) -> "RegisterGenerator":
+        return self
+
+
+def generator(test: Mapping[str, Any]) -> RegisterGenerator:
+    """The main client generator for ``test`` (uses ``concurrency`` and ``ops_per_key``)."""
+    concurrency = int(test.get("concurrency", 1))
+    n_keys = max(1, concurrency // THREADS_PER_KEY)
+    ops_per_key = int(test.get("ops_per_key") or DEFAULT_OPS_PER_KEY)
+    return RegisterGenerator(tuple(_Key(k, ops_per_key, 0) for k in range(n_keys)),
+                             n_keys, ops_per_key)
+
+
+def final_generator(test: Mapping[str, Any], history: History) -> Any:
+    """One read of every key the history touched, once the cluster has recovered."""
+    keys = sorted({op.key for op in history if op.process != NEMESIS and op.key is not None})
+    return concat(*(once({"f": "read", "value": None, "key": k}) for k in keys))
+
+
+class RegisterChecker:
+    """Linearizability per key. ``test["check_time_limit"]`` bounds the search (seconds)."""
+
+    def check(self, test: Mapping[str, Any], history: History,
+              opts: Mapping[str, Any]) -> Result:
+        limit = float(opts.get("time_limit") or test.get("check_time_limit")
+                      or DEFAULT_CHECK_TIME_LIMIT_S)
+        model = PerKey(get_model("cas-register", initial=None))
+        return check_linearizable(history, model, time_limit=limit)
+
+
+def checker(test: Mapping[str, Any]) -> RegisterChecker:
+    return RegisterChecker()
