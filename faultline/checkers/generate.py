@@ -19,7 +19,7 @@ import random
 from faultline.core.history import History
 from faultline.core.op import FAIL, INFO, INVOKE, OK, Op
 
-from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH
 
 
 def register_history(*, ops: int = 10_000, keys: int = 10, processes: int = 20,

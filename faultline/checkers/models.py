@@ -25,15 +25,11 @@ from typing import Any, Hashable, Iterable, Protocol
 from faultline.core.errors import BadInputError
 from faultline.core.history import History, Pair
 from faultline.core.op import FAIL, Op
+from faultline.core.vocabulary import CAS_MISMATCH, READ_FS
 
 from faultline.checkers.independent import partition_by_key
 from faultline.checkers.kv_versions import kv_order_views
 
-#: ``error`` of a ``fail`` cas completion meaning: the cas completed and its compare did not
-#: match (the register was not ``expected`` at its linearization point). Not a no-op.
-CAS_MISMATCH = "cas-mismatch"
-
-READ_FS = frozenset({"read", "get"})
 
 
 class Model(Protocol):

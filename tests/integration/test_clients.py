@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.op import FAIL, INFO, OK, Op
 from support import wait_until
 from faultline.dbs.clients import READ_MODES, client_factory

@@ -8,7 +8,7 @@ import json
 import pytest
 from kazoo import exceptions as kx
 
-from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.errors import BadInputError
 from faultline.core.op import FAIL, INFO, OK
 from faultline.dbs.clients import client_factory

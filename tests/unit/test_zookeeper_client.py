@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from kazoo import exceptions as kx
 
-from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.op import FAIL, INFO, OK, Op
 from faultline.dbs.zookeeper.client import ZooKeeperClient
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from faultline.checkers.importers.builder import HistoryBuilder, SourceHistory
 from faultline.checkers.importers.edn import EdnError, Keyword, loads, to_plain
-from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.op import FAIL, INFO, INVOKE, NEMESIS, OK
 
 MARKER = re.compile(r"jepsen\.util(?: -|:)\s")

@@ -18,7 +18,7 @@ import re
 from faultline.checkers.importers import records as rec
 from faultline.checkers.importers.builder import HistoryBuilder, SourceHistory
 from faultline.checkers.importers.edn import EdnError, read_records, to_plain
-from faultline.checkers.models import READ_FS
+from faultline.core.vocabulary import READ_FS
 from faultline.core.op import INVOKE
 
 _STRING = r'"((?:[^"\\]|\\.)*)"'

@@ -26,7 +26,7 @@ import binascii
 import json
 from typing import Any, Callable, Mapping
 
-from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
                                       encode_value, key_prefix, read_mode, resolve_address,

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import grpc
 from aetcd import rpc
 
-from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, decode_value, encode_value,
                                       resolve_address, unknown_outcome_type)

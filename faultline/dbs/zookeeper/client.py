@@ -31,7 +31,7 @@ from kazoo import exceptions as kx
 from kazoo.client import KazooClient
 from kazoo.retry import KazooRetry
 
-from faultline.checkers.models import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
                                       encode_value, key_prefix, read_mode, resolve_address,

@@ -1,0 +1,12 @@
+"""Words that histories use and that producers (clients, importers) and checkers share.
+
+Kept at the bottom layer so a client can say "this cas did not match" without importing
+a checker, and a checker can read it without importing a client.
+"""
+
+CAS_MISMATCH = "cas-mismatch"
+"""``error`` of a ``fail`` cas completion meaning: the cas completed and its compare did not
+match (the register was not ``expected`` at its linearization point). Not a no-op."""
+
+READ_FS = frozenset({"read", "get"})
+"""The ``f`` values that read a register or a key."""
