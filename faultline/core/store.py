@@ -7,7 +7,7 @@
       history.jsonl  the history, appended and flushed op by op
       results.json   {"valid": ..., per-checker results}
       report.html    one self-contained page
-      faultline.core.log    the harness' own log
+      harness.log    the harness' own log
       nodes/<node>/  server logs and config copied out of each node
     <results>/latest -> <test-name>/<timestamp>  (the newest run)
     <results>/index.html                          (every run, newest first)
@@ -33,7 +33,7 @@ TEST_JSON = "test.json"
 HISTORY = "history.jsonl"
 RESULTS = "results.json"
 REPORT = "report.html"
-LOG = "faultline.core.log"
+LOG = "harness.log"
 NODES = "nodes"
 LATEST = "latest"
 INDEX = "index.html"

@@ -2,7 +2,7 @@
 
 Order (each step's undo runs in ``finally``, on errors, Ctrl-C and SIGTERM too):
 
-1. run directory created, ``test.json`` written, ``faultline.core.log`` opened;
+1. run directory created, ``test.json`` written, ``harness.log`` opened;
 2. cluster up                                  (down at the end unless ``leave_running``);
 3. client setup (one client, first node);      (client teardown at the end)
 4. nemesis setup;                              (nemesis teardown: always heals)
@@ -240,12 +240,12 @@ OWN_LOGGERS = ("faultline",)
 
 def _quiet_libraries(record: logging.LogRecord) -> bool:
     """On the terminal, libraries (kazoo warns at every dropped connection, which faults
-    cause on purpose) show errors only; faultline.core.log keeps everything."""
+    cause on purpose) show errors only; harness.log keeps everything."""
     return record.levelno >= logging.ERROR or record.name.split(".")[0] in OWN_LOGGERS
 
 
 FILE_ONLY = {"file_only": True}
-"""``log.x(..., extra=FILE_ONLY)``: for faultline.core.log only, e.g. a failure the CLI prints
+"""``log.x(..., extra=FILE_ONLY)``: for harness.log only, e.g. a failure the CLI prints
 as its own one line."""
 
 
@@ -255,7 +255,7 @@ def _not_file_only(record: logging.LogRecord) -> bool:
 
 class _OneLineFormatter(logging.Formatter):
     """The terminal's format: a record's message and, for an exception, its one-line
-    summary; tracebacks go to faultline.core.log only."""
+    summary; tracebacks go to harness.log only."""
 
     def format(self, record: logging.LogRecord) -> str:
         plain = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
@@ -287,7 +287,7 @@ def _log_to(path: str):
     root.setLevel(logging.INFO)
     root.addHandler(handler)
     # A crash in native code (exit 139) then leaves every thread's Python stack in
-    # faultline.core.log; unless something (pytest) already reports such crashes elsewhere.
+    # harness.log; unless something (pytest) already reports such crashes elsewhere.
     crash_report = not faulthandler.is_enabled()
     if crash_report:
         faulthandler.enable(file=handler.stream, all_threads=True)
@@ -336,7 +336,7 @@ def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cl
     state: _Run | None = None
     failure: BaseException | None = None
     try:
-        with _log_to(run.file("faultline.core.log")):
+        with _log_to(run.file("harness.log")):
             log.info("run %s, seed %s", run.path, spec["seed"])
             cluster = cluster_factory(spec["db"], spec["nodes"], None, cluster_image(spec))
             cluster_up = False
@@ -351,7 +351,7 @@ def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cl
                 log.warning("interrupted (%s): cleaning up", type(e).__name__)
             except BaseException as e:
                 failure = e
-                # The CLI prints the error's one line; its traceback is for faultline.core.log.
+                # The CLI prints the error's one line; its traceback is for harness.log.
                 log.error("run failed", exc_info=True, extra=FILE_ONLY)
             finally:
                 with _signals_deferred():
@@ -386,7 +386,7 @@ def _collect_and_stop(cluster: Any, run: RunDir, *, came_up: bool,
     leave it. Returns the error that kept a cluster that came up from being removed: the
     run's results are still written, then that error is raised. A cluster whose ``up``
     failed has removed what it created already; a failed ``down`` then (Docker gone) only
-    repeats the run's own error, so it goes to faultline.core.log."""
+    repeats the run's own error, so it goes to harness.log."""
     if came_up:
         try:
             cluster.collect_logs(run.nodes_dir)

@@ -105,7 +105,7 @@ class ClientWorker:
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT_S):
                 await client.close(self._test)
-        except Exception as e:  # noqa: BLE001 - expected under faults: faultline.core.log only
+        except Exception as e:  # noqa: BLE001 - expected under faults: harness.log only
             log.info("closing client for %s: %s", self.node, _describe(e))
 
 

@@ -67,7 +67,7 @@ def nemesis_kinds(run_dir: str) -> set[str]:
 
 
 def assert_cleaned_up(run_dir: str, stderr: str) -> None:
-    log = open(os.path.join(run_dir, "faultline.core.log")).read()
+    log = open(os.path.join(run_dir, "harness.log")).read()
     name = re.search(r"cluster (faultline-\S+) is up", log).group(1)
     assert leftovers(name) == ([], [])
     record = json.loads(open(os.path.join(run_dir, "faults.json")).read())

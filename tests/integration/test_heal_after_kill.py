@@ -82,7 +82,7 @@ def test_cluster_heal_restores_what_a_sigkilled_harness_left(tmp_path):
             proc.kill()
             proc.wait()
         if name is None:  # find the cluster the killed run made, to remove it anyway
-            for log in glob.glob(os.path.join(results, "*", "*", "faultline.core.log")):
+            for log in glob.glob(os.path.join(results, "*", "*", "harness.log")):
                 with open(log, encoding="utf-8") as fh:
                     found = re.search(r"cluster (faultline-\S+) is up", fh.read())
                 name = found.group(1) if found else None

@@ -49,8 +49,8 @@ def test_interrupted_cli_run_cleans_up(tmp_path, sig):
     log_path = None
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        logs = [os.path.join(d, "faultline.core.log") for d, _, files in os.walk(tmp_path)
-                if "faultline.core.log" in files]
+        logs = [os.path.join(d, "harness.log") for d, _, files in os.walk(tmp_path)
+                if "harness.log" in files]
         if logs and "main phase" in open(logs[0]).read():
             log_path = logs[0]
             break

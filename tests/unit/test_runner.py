@@ -52,7 +52,7 @@ def test_valid_run_leaves_a_complete_run_directory(tmp_path):
     assert out.valid is True and out.exit_code == 0
     assert clusters.made[0].calls == ["up", "collect_logs", "down"]
     files = set(os.listdir(out.run.path))
-    assert {"test.json", "history.jsonl", "results.json", "report.html", "faultline.core.log",
+    assert {"test.json", "history.jsonl", "results.json", "report.html", "harness.log",
             "nodes"} <= files
     assert sorted(os.listdir(os.path.join(out.run.path, "nodes"))) == ["n1", "n2", "n3"]
     spec = json.loads(open(out.run.file("test.json")).read())
@@ -232,7 +232,7 @@ def test_a_failed_run_keeps_its_traceback_out_of_the_terminal(tmp_path, terminal
         run_test(plan_for(tmp_path), cluster_factory=Clusters(fail_up=True),
                  client_factory=clients_over(FakeRegisters()))
     assert terminal.getvalue() == ""  # the CLI prints the error's one line itself
-    log = open(tmp_path / "latest" / "faultline.core.log").read()
+    log = open(tmp_path / "latest" / "harness.log").read()
     assert "Traceback" in log and "never became healthy" in log
 
 
@@ -247,7 +247,7 @@ def test_errors_during_cleanup_show_one_line_each_on_the_terminal(tmp_path, term
     lines = terminal.getvalue().splitlines()
     assert lines and all("iptables vanished" in line for line in lines)
     assert "Traceback" not in terminal.getvalue()
-    assert "Traceback" in open(tmp_path / "latest" / "faultline.core.log").read()
+    assert "Traceback" in open(tmp_path / "latest" / "harness.log").read()
 
 
 def test_a_cluster_that_cannot_be_removed_fails_the_run_after_writing_results(tmp_path):
@@ -306,6 +306,6 @@ def test_a_native_crash_leaves_the_python_stacks_in_harness_log(tmp_path):
     proc = subprocess.run([sys.executable, "-c", CRASHING_RUN, str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == -signal.SIGSEGV
-    (log,) = [os.path.join(d, "faultline.core.log") for d, _, fs in os.walk(tmp_path) if "faultline.core.log" in fs]
+    (log,) = [os.path.join(d, "harness.log") for d, _, fs in os.walk(tmp_path) if "harness.log" in fs]
     text = open(log).read()
     assert "Fatal Python error: Segmentation fault" in text and "_collect_and_stop" in text
