@@ -14,8 +14,20 @@ from __future__ import annotations
 
 from typing import Mapping, Protocol, Sequence, runtime_checkable
 
+from faultline.core.errors import BadInputError
+
 Grudge = Mapping[str, frozenset[str]]
 """node -> the nodes it must NOT hear from (drop packets arriving from them)."""
+
+NODE_COUNTS = (3, 5)
+"""Cluster sizes faultline runs: a majority and a minority exist, and faults can split them."""
+
+
+def node_names(count: int) -> list[str]:
+    """``["n1", ..., "nN"]``; BadInputError unless ``count`` is one of :data:`NODE_COUNTS`."""
+    if count not in NODE_COUNTS or isinstance(count, bool):
+        raise BadInputError(f"--nodes must be one of {', '.join(map(str, NODE_COUNTS))}, got {count!r}")
+    return [f"n{i}" for i in range(1, count + 1)]
 
 
 @runtime_checkable
