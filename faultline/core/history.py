@@ -121,14 +121,18 @@ def read_text(path: str | os.PathLike) -> str:
 
 
 def read_jsonl(path: str | os.PathLike, *, allow_torn_tail: bool = False) -> History:
-    """Read a ``history.jsonl`` file.
+    """Read a ``history.jsonl`` file (see :func:`parse_jsonl`)."""
+    return parse_jsonl(path, read_text(path), allow_torn_tail=allow_torn_tail)
+
+
+def parse_jsonl(path: str | os.PathLike, text: str, *, allow_torn_tail: bool = False) -> History:
+    """The history in ``text``, the content of JSONL file ``path`` (named in errors).
 
     Raises :class:`HistoryFormatError` naming the file and line for any malformed line.
     With ``allow_torn_tail``, an unparsable *last* line without a trailing newline (a
     write cut short by a crash) is dropped instead.
     """
     path = os.fspath(path)
-    text = read_text(path)
     lines = text.split("\n")
     torn_tail_possible = not text.endswith("\n")
     ops: list[Op] = []

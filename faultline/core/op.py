@@ -47,10 +47,6 @@ class Op:
     error: str | None = None
 
     @property
-    def is_invoke(self) -> bool:
-        return self.type == INVOKE
-
-    @property
     def is_completion(self) -> bool:
         return self.type != INVOKE
 

@@ -284,6 +284,23 @@ def test_jsonl_bad_test_json(tmp_path):
         load_history(tmp_path / "history.jsonl")
 
 
+@pytest.mark.parametrize("fmt", ["auto", "jsonl"])
+def test_jsonl_is_read_from_disk_once(tmp_path, monkeypatch, fmt):
+    import builtins
+    path = tmp_path / "history.jsonl"
+    write_jsonl([Op("invoke", "read", None, 0), Op("ok", "read", 1, 0)], path)
+    opened = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    assert len(load_history(path, fmt).history) == 2
+    assert opened.count(str(path)) == 1
+
+
 # --- recognition -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, fmt", [

@@ -1,6 +1,6 @@
 """Our own ``history.jsonl``, and the model its run's ``test.json`` names.
 
-The history is read by :func:`faultline.core.history.read_jsonl`. The model comes from a
+The history is parsed by :func:`faultline.core.history.parse_jsonl`. The model comes from a
 ``test.json`` next to the history (a run directory holds both): its ``"model"`` entry, at
 the top level or inside ``"checker"`` or ``"workload"``, either a name
 (``"model": "kv"``) or an object with the name and the model's options
@@ -15,7 +15,7 @@ import os
 from typing import Any
 
 from faultline.core.errors import HistoryFormatError
-from faultline.core.history import History, read_jsonl
+from faultline.core.history import History, parse_jsonl
 
 DEFAULT_MODEL = ("cas-register", {"initial": None})
 
@@ -27,8 +27,9 @@ def looks_like(first_line: str) -> bool:
         return False
 
 
-def parse(path: str) -> History:
-    return read_jsonl(path)
+def parse(path: str, text: str) -> History:
+    """The history in ``text``, the content of ``path``."""
+    return parse_jsonl(path, text)
 
 
 def implied_model(path: str) -> tuple[str, dict[str, Any]]:

@@ -33,7 +33,6 @@ from faultline.core.errors import HistoryFormatError
 from faultline.core.history import History, read_text
 
 FORMATS = ("jsonl", "jepsen-log", "porcupine-kv", "knossos-edn", "elle-edn")
-_EDN_FORMATS = ("porcupine-kv", "knossos-edn", "elle-edn")
 _SNIFF_RECORDS = 50  # enough to get past a few leading nemesis ops to a client op
 _SNIFF_LINES = 200
 
@@ -76,13 +75,13 @@ def load_history(path: str | os.PathLike, fmt: str = "auto") -> Imported:
     if fmt != "auto" and fmt not in FORMATS:
         raise HistoryFormatError(path, None, f"unknown format {fmt!r}; choose auto or "
                                              f"one of {', '.join(FORMATS)}")
-    if fmt == "jsonl":
-        return _load_jsonl(path)
-    text = read_text(path)
+    text = read_text(path)  # once: recognising the format and parsing share it
     if fmt == "auto":
         fmt = _detect(path, text)
-        if fmt == "jsonl":
-            return _load_jsonl(path)
+    if fmt == "jsonl":
+        history = jsonl.parse(path, text)
+        name, options = jsonl.implied_model(path)
+        return Imported(history, fmt, name, options)
     if fmt == "jepsen-log":
         history, lines = jepsen_log.parse(path, text)
         return Imported(history, fmt, "cas-register", {"initial": None}, lines)
@@ -102,12 +101,6 @@ def detect_format(path: str | os.PathLike) -> str:
     """The format of ``path`` (one of :data:`FORMATS`), recognised from its content."""
     path = os.fspath(path)
     return _detect(path, read_text(path))
-
-
-def _load_jsonl(path: str) -> Imported:
-    history = jsonl.parse(path)
-    name, options = jsonl.implied_model(path)
-    return Imported(history, "jsonl", name, options)
 
 
 def _detect(path: str, text: str) -> str:

@@ -49,9 +49,6 @@ class Context:
         """True when no thread in view has an op in flight."""
         return len(self.free_threads) == len(self.workers)
 
-    def free_processes(self) -> list[Any]:
-        return [self.workers[t] for t in self.free_threads]
-
     def has_free_process(self) -> bool:
         """Whether :meth:`some_free_process` would find one (without drawing from the RNG)."""
         free = self.free_threads
