@@ -9,7 +9,8 @@ illegal key; with ``full`` every key is decided (or runs out of budget).
 Budgets: past ``time_limit`` seconds or ``memory_limit_mb`` of search caches, undecided
 keys are "unknown" with the reason; the verdict is never "valid" then.
 
-The verdict is a :class:`faultline.core.result.Result`; its data holds ``time_s``, ``engine``,
+The verdict is a :class:`faultline.core.result.Result`; its data holds ``kind``
+(:data:`KIND`, so that a report knows how to show it), ``time_s``, ``engine``,
 ``keys`` (per-key results, when the model partitions), ``reason`` (when unknown) and
 ``counterexample`` (the first illegal key's, see :mod:`faultline.checkers.counterexample`).
 """
@@ -31,6 +32,8 @@ from faultline.checkers.wgl import ILLEGAL, OK, RUNNING
 FIRST_SLICE = 1_000  # configurations per key per round; doubles each round
 MAX_SLICE = 64_000
 _OPTIONS = ("time_limit", "memory_limit_mb", "full", "native", "prune")
+KIND = "linearizable"
+"""The ``kind`` of a result of :func:`check_linearizable`."""
 
 
 def check_linearizable(history: History, model: Any, *, time_limit: float | None = None,
@@ -80,6 +83,7 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
                                 reason) for key in groups}
     valid = merge_validity([r["valid"] for r in per_key.values()])
     data: dict[str, Any] = {
+        "kind": KIND,
         "time_s": round(time.perf_counter() - started, 6),
         "engine": sorted({s.engine for s in searches.values()}),
         "configurations": sum(s.nodes for s in searches.values()),

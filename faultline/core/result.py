@@ -39,7 +39,9 @@ def merge_validity(values: list[Validity]) -> Validity:
 
 
 class Checker(Protocol):
-    """``check`` must be pure with respect to the history and must not raise on anomalies."""
+    """``check`` must be pure with respect to the history and must not raise on anomalies.
+    Its result's data names the ``kind`` of result (``"linearizable"``): the report
+    shows each kind with that kind's section (:mod:`faultline.render.sections`)."""
 
     def check(self, test: Mapping[str, Any], history: Any, opts: Mapping[str, Any]) -> Result: ...
 

@@ -241,6 +241,7 @@ def test_counterexample_names_the_op_prefix_and_concurrent_ops():
     assert [p["value"] for p in ce["prefix"]] == [1]
     assert [c["value"] for c in ce["concurrent"]] == [3]
     assert result.data["time_s"] >= 0
+    assert result.data["kind"] == "linearizable"  # what the report shows it by
 
 
 def hard_history(values=(0, 1), n=13):
