@@ -17,6 +17,7 @@ import argparse
 import json
 import logging
 import math
+import textwrap
 import traceback
 from typing import Any
 
@@ -28,9 +29,10 @@ from faultline.core.errors import (
     EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, BadInputError,
 )
 from faultline.core.op import INVOKE, NEMESIS
+from faultline.render.counterexample import counterexample_text
 
 log = logging.getLogger(__name__)
-_COUNTEREXAMPLE_OPS = 5  # lines of the prefix / concurrent ops shown in text mode
+_COUNTEREXAMPLE_OPS = 5  # ops of the prefix and of the concurrent ones shown in text mode
 _ABSENT = object()  # --initial not given (``--initial null`` means None)
 
 
@@ -169,8 +171,8 @@ def _emit(record: dict[str, Any], as_json: bool) -> None:
         return
     print(_summary(record), flush=True)
     if record.get("valid") is False and record.get("counterexample"):
-        for line in _counterexample_lines(record["counterexample"]):
-            print("    " + line)
+        text = counterexample_text(record["counterexample"], ops_shown=_COUNTEREXAMPLE_OPS)
+        print(textwrap.indent(text, "    "))
         illegal = [k for k, r in (record.get("keys") or {}).items()
                    if isinstance(r, dict) and r.get("valid") is False]
         if len(illegal) > 1:
@@ -193,36 +195,3 @@ def _summary(record: dict[str, Any]) -> str:
     if verdict == "unknown" and why:
         line += f": {why}"
     return line
-
-
-def _counterexample_lines(cx: dict[str, Any]) -> list[str]:
-    where = "" if cx.get("key") is None else f" on key {cx['key']!r}"
-    op = cx.get("op") or {}
-    lines = [f"cannot linearize{where}: {_describe(op)}"]
-    prefix = cx.get("prefix") or []
-    if prefix:
-        shown = prefix[-_COUNTEREXAMPLE_OPS:]
-        skipped = len(prefix) - len(shown)
-        lines.append(f"after {len(prefix)} linearized ops"
-                     + (f" (last {len(shown)} shown)" if skipped else "") + ", state "
-                     + json.dumps(cx.get("state"), default=repr) + ":")
-        lines.extend("  " + _describe(e) for e in shown)
-    concurrent = cx.get("concurrent") or []
-    if concurrent:
-        lines.append(f"concurrent with it ({len(concurrent)}):")
-        lines.extend("  " + _describe(e) for e in concurrent[:_COUNTEREXAMPLE_OPS])
-        if len(concurrent) > _COUNTEREXAMPLE_OPS:
-            lines.append(f"  ... {len(concurrent) - _COUNTEREXAMPLE_OPS} more")
-    return lines
-
-
-def _describe(entry: dict[str, Any]) -> str:
-    if not entry:
-        return "(none)"
-    span = f"op #{entry.get('index')}"
-    if entry.get("completed") is not None:
-        span += f"..#{entry['completed']}"
-    source = [line for line in entry.get("lines") or () if line is not None]
-    if source:
-        span += f" (line{'s' if len(source) > 1 else ''} {'-'.join(map(str, source))})"
-    return f"{span} process {entry.get('process')}: {entry.get('description')}"

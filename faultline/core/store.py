@@ -10,7 +10,8 @@
       harness.log    the harness' own log
       nodes/<node>/  server logs and config copied out of each node
     <results>/latest -> <test-name>/<timestamp>  (the newest run)
-    <results>/index.html                          (every run, newest first)
+    <results>/index.html                          (every run, newest first; written by
+                                                   faultline.render.index)
 
 A history is never overwritten: the run directory is created fresh and ``history.jsonl``
 is opened with exclusive creation. ``results.json`` and ``report.html`` may be rewritten
@@ -19,7 +20,6 @@ is opened with exclusive creation. ``results.json`` and ``report.html`` may be r
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import time
@@ -129,7 +129,8 @@ class RunDir:
         write_atomically(self.report_path, page)
 
     def publish(self) -> None:
-        """Point ``latest`` at this run and rewrite the index of every run."""
+        """Point ``latest`` at this run (the index page is the renderer's:
+        :func:`faultline.render.index.write_index`)."""
         root = self.results_root
         link = os.path.join(root, LATEST)
         tmp = f"{link}.tmp.{os.getpid()}"
@@ -137,7 +138,6 @@ class RunDir:
             os.unlink(tmp)
         os.symlink(os.path.relpath(self.path, root), tmp)
         os.replace(tmp, link)
-        write_index(root)
 
 
 def _jsonable(obj: Any) -> Any:
@@ -163,26 +163,3 @@ def list_runs(results_root: str) -> list[RunDir]:
                 runs.append(run)
     runs.sort(key=lambda r: (os.path.basename(r.path), r.path), reverse=True)
     return runs
-
-
-def write_index(results_root: str) -> None:
-    rows = []
-    for run in list_runs(results_root):
-        results = run.read_results() or {}
-        valid = results.get("valid", "running or crashed")
-        rel = os.path.relpath(run.path, results_root)
-        css = {True: "ok", False: "bad"}.get(valid, "unknown") if isinstance(valid, bool) else "unknown"
-        target = f"{rel}/{REPORT}" if os.path.isfile(run.report_path) else f"{rel}/"
-        rows.append(
-            f'<tr><td><a href="{html.escape(target)}">{html.escape(os.path.basename(run.path))}</a></td>'
-            f"<td>{html.escape(os.path.basename(os.path.dirname(run.path)))}</td>"
-            f'<td class="{css}">{html.escape(str(valid))}</td></tr>'
-        )
-    page = (
-        "<!doctype html><meta charset=utf-8><title>faultline runs</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em 1em;text-align:left}"
-        ".ok{color:#070}.bad{color:#b00;font-weight:bold}.unknown{color:#a60}</style>"
-        "<h1>faultline runs</h1><table><tr><th>run (UTC)</th><th>test</th><th>valid</th></tr>"
-        + "".join(rows) + "</table>\n"
-    )
-    write_atomically(os.path.join(results_root, INDEX), page)

@@ -1,7 +1,20 @@
-"""Rendering of run results (analysis lives in the checkers; this only presents it)."""
+"""Presenting a run's results; the analysis is the checkers' (this computes no verdict).
 
-from faultline.render.html import counterexample_text, render_report
-from faultline.render.summary import nemesis_ops, op_counts
+- :func:`render_report`: ``report.html``, one self-contained page (:mod:`.html`), with the
+  plots of :mod:`.plots` over the series of :func:`timeline`, faults named and coloured
+  by the fault registry (:mod:`.faults`);
+- each checker's result is shown by the section registered for its ``kind``
+  (:mod:`.sections`; :func:`register_section` adds one), anything else as plain facts;
+- :func:`counterexample_text`: a linearizability counterexample as text, the same for
+  ``faultline check`` and the page;
+- :func:`write_index`: ``<results>/index.html``, every run with its verdict.
+"""
+
+from faultline.render.counterexample import counterexample_text
+from faultline.render.html import render_report
+from faultline.render.index import write_index
+from faultline.render.sections import SECTIONS, Section, register_section
 from faultline.render.timeline import timeline
 
-__all__ = ["counterexample_text", "nemesis_ops", "op_counts", "render_report", "timeline"]
+__all__ = ["SECTIONS", "Section", "counterexample_text", "register_section", "render_report",
+           "timeline", "write_index"]

@@ -2,16 +2,19 @@
 
 Two plots share one time axis and the fault shading: each op's latency (log scale; ok,
 fail and info in distinct colours and shapes) and throughput per outcome. Above each plot
-a lane per fault kind shows when that fault was in effect, labelled with what it did
-(a ``<title>`` on each bar gives the full label on hover). Plain SVG, no scripts, so the
+a lane per fault kind (named and coloured as :mod:`faultline.render.faults` says) shows
+when that fault was in effect, labelled with what it did (a ``<title>`` on each bar gives
+the full label on hover). Plain SVG, no scripts, so the
 report stays one self-contained file.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any, Callable, Mapping, Sequence
+
+from faultline.render.faults import fault_look, fault_looks, lane_order
+from faultline.render.markup import esc
 
 WIDTH = 1100
 LEFT, RIGHT, BOTTOM = 64, 16, 34
@@ -23,15 +26,8 @@ OUTCOME_STYLE = {
     "fail": ("#d62728", "fail (did not happen)"),
     "info": ("#f08c00", "info (outcome unknown)"),
 }
-FAULT_COLOURS = {"partition": "#9467bd", "kill": "#8c564b", "pause": "#7f9c1a",
-                 "clock": "#17a2b8", "packet": "#e377c2"}
-OTHER_FAULT_COLOUR = "#888888"
 CHAR_W = 5.6
 """Approximate width of a 10 px label character: a label is drawn only where it fits."""
-
-
-def _e(x: Any) -> str:
-    return html.escape(str(x), quote=True)
 
 
 def _f(x: float) -> str:
@@ -56,9 +52,10 @@ def _duration_label(ms: float) -> str:
 class _Frame:
     """The geometry shared by both plots: time axis, fault lanes above the plot area."""
 
-    def __init__(self, duration_s: float, lanes: Sequence[str]):
+    def __init__(self, duration_s: float, faults: Sequence[Mapping[str, Any]]):
         self.duration_s = max(duration_s, 1e-3)
-        self.lanes = list(lanes)
+        self.looks = fault_looks()
+        self.lanes = lane_order((f["fault"] for f in faults), self.looks)
         self.top = 8 + LANE_H * len(self.lanes) + (12 if self.lanes else 6)
         self.height = self.top + PLOT_H + BOTTOM
         self.x0, self.x1 = LEFT, WIDTH - RIGHT
@@ -87,17 +84,17 @@ class _Frame:
         for i, kind in enumerate(self.lanes):
             y = 8 + i * LANE_H
             lanes.append(f"<text x='{self.x0 - 6}' y='{y + 11}' text-anchor='end' "
-                         f"class='lane'>{_e(kind)}</text>"
+                         f"class='lane'>{esc(fault_look(kind, self.looks).label)}</text>"
                          f"<line x1='{self.x0}' y1='{y + LANE_H / 2}' x2='{self.x1}' "
                          f"y2='{y + LANE_H / 2}' stroke='#eee'/>")
         room = self._label_room(faults)
         for fault, right in zip(faults, room):
-            colour = FAULT_COLOURS.get(fault["fault"], OTHER_FAULT_COLOUR)
+            colour = fault_look(fault["fault"], self.looks).colour
             stop = fault["stop"] if fault["stop"] is not None else self.duration_s
             xa, xb = self.x(fault["start"]), self.x(stop)
             w = max(xb - xa, 1.5)
             still_on = " (still on at the end)" if fault["stop"] is None else ""
-            tip = _e(f"{fault['label']}: {fault['start']:.1f}-{stop:.1f} s{still_on}")
+            tip = esc(f"{fault['label']}: {fault['start']:.1f}-{stop:.1f} s{still_on}")
             bands.append(f"<rect x='{_f(xa)}' y='{self.y0}' width='{_f(w)}' height='{PLOT_H}' "
                          f"fill='{colour}' fill-opacity='0.13'><title>{tip}</title></rect>")
             y = 8 + self.lanes.index(fault["fault"]) * LANE_H
@@ -108,9 +105,9 @@ class _Frame:
                     continue
                 need = len(label) * CHAR_W + 6
                 if need <= w:
-                    text = f"<text x='{_f(xa + 3)}' y='{y + 11}' class='bar'>{_e(label)}</text>"
+                    text = f"<text x='{_f(xa + 3)}' y='{y + 11}' class='bar'>{esc(label)}</text>"
                 elif need <= right - xb:
-                    text = f"<text x='{_f(xb + 3)}' y='{y + 11}' class='lane'>{_e(label)}</text>"
+                    text = f"<text x='{_f(xb + 3)}' y='{y + 11}' class='lane'>{esc(label)}</text>"
                 else:
                     continue
                 break
@@ -129,21 +126,16 @@ class _Frame:
 
     def svg(self, body: list[str], title: str) -> str:
         return (f"<svg viewBox='0 0 {WIDTH} {self.height}' "
-                f"width='100%' role='img' aria-label='{_e(title)}' class='plot'>"
+                f"width='100%' role='img' aria-label='{esc(title)}' class='plot'>"
                 "<style>text{font:10px system-ui,sans-serif;fill:#333}"
                 ".bar{fill:#fff;font-weight:600}.lane{fill:#555}</style>"
                 + "".join(body) + "</svg>")
 
 
-def _fault_lanes(faults: Sequence[Mapping[str, Any]]) -> list[str]:
-    known = [k for k in FAULT_COLOURS if any(f["fault"] == k for f in faults)]
-    return known + sorted({f["fault"] for f in faults} - set(known))
-
-
 def latency_svg(timeline: Mapping[str, Any]) -> str:
     """Each sampled op's latency against its invocation time, log scale, faults shaded."""
     faults = timeline["faults"]
-    frame = _Frame(timeline["duration_s"], _fault_lanes(faults))
+    frame = _Frame(timeline["duration_s"], faults)
     points = timeline["points"]
     latencies = [p[1] for p in points if p[1] > 0]
     lo_exp = math.floor(math.log10(min(latencies))) if latencies else -1
@@ -186,7 +178,7 @@ def _cross(h: float) -> Callable[[float, float], str]:
 def throughput_svg(timeline: Mapping[str, Any]) -> str:
     """Completions per second per outcome, one line each, faults shaded."""
     faults = timeline["faults"]
-    frame = _Frame(timeline["duration_s"], _fault_lanes(faults))
+    frame = _Frame(timeline["duration_s"], faults)
     tp = timeline["throughput"]
     peak = max((v for o in OUTCOME_STYLE for v in tp[o]), default=0.0)
     step = nice_step(peak or 1.0, 5)
@@ -226,7 +218,7 @@ def legend_html(timeline: Mapping[str, Any]) -> str:
         count = f"{total}" if shown == total else f"{shown} of {total} shown"
         swatch = (f"<span class='x' style='color:{colour}'>&#x2715;</span>" if outcome == "fail"
                   else f"<span class='sw' style='background:{colour}'></span>")
-        items.append(f"<span class='key'>{swatch}{_e(name)}: {count}</span>")
+        items.append(f"<span class='key'>{swatch}{esc(name)}: {count}</span>")
     if timeline["total"].get("pending"):
         items.append(f"<span class='key'>never completed (not plotted): "
                      f"{timeline['total']['pending']}</span>")

@@ -17,7 +17,7 @@ An op never completed (``pending``) has no latency and is only counted.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from faultline.core.history import History
 from faultline.core.op import NEMESIS
@@ -32,10 +32,9 @@ MAX_BUCKETS = 300
 NS = 1_000_000_000
 
 
-def timeline(history: History, perf: Mapping[str, Mapping[str, Iterable[str]]] | None = None,
-             *, max_points: int = MAX_POINTS) -> dict[str, Any]:
+def timeline(history: History, *, max_points: int = MAX_POINTS) -> dict[str, Any]:
     """``{"duration_s", "points", "total", "shown", "throughput", "faults"}`` (see the module
-    docstring). ``perf`` is the nemesis package's (default: every fault faultline knows)."""
+    docstring)."""
     by_outcome: dict[str, list[list[Any]]] = {o: [] for o in PLOTTED_OUTCOMES}
     pending = 0
     end_ns = history[-1].time if len(history) else 0
@@ -58,7 +57,7 @@ def timeline(history: History, perf: Mapping[str, Mapping[str, Iterable[str]]] |
         "total": {**total, "pending": pending},
         "shown": shown,
         "throughput": throughput(history, duration_s),
-        "faults": faults(history, perf),
+        "faults": faults(history),
     }
 
 
@@ -109,16 +108,15 @@ def throughput(history: History, duration_s: float) -> dict[str, Any]:
     }
 
 
-def faults(history: History,
-           perf: Mapping[str, Mapping[str, Iterable[str]]] | None = None) -> list[dict[str, Any]]:
+def faults(history: History) -> list[dict[str, Any]]:
     """The intervals each fault was in effect, ``stop`` None while still on at the end,
     with a ``label`` for the plot (fault kind and the nodes it hit)."""
-    from faultline.faults.intervals import fault_intervals  # the nemeses own what starts a fault
+    from faultline.faults.intervals import fault_intervals  # the faults own what starts one
 
     return [{"fault": i["fault"], "start": i["start"], "stop": i["stop"],
              "label": fault_label(i["fault"], i["value"]),
              "short": short_label(i["fault"], i["value"])}
-            for i in fault_intervals(history, perf)]
+            for i in fault_intervals(history)]
 
 
 def short_label(fault: str, value: Any) -> str:

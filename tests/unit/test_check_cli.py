@@ -54,7 +54,7 @@ def test_invalid_file_prints_the_counterexample(capsys, files):
     assert code == EXIT_INVALID
     lines = out.splitlines()
     assert "bad.edn: INVALID" in lines[0]
-    assert any("cannot linearize" in line and "read 7" in line for line in lines[1:])
+    assert any("cannot be linearized" in line and "read 7" in line for line in lines[1:])
 
 
 def test_json_has_one_record_per_file(capsys, files):
@@ -199,3 +199,21 @@ def test_a_crashing_check_is_255_and_the_other_files_still_run(capsys, files, mo
     assert code == EXIT_INTERNAL
     assert "internal error: RuntimeError: boom" in records[0]["error"]
     assert records[1]["valid"] is True
+
+
+def test_check_and_the_report_show_the_same_counterexample_text(capsys, files):
+    import html
+    import re
+
+    from faultline.core.history import History
+    from faultline.render import render_report
+
+    path = files("bad.edn", INVALID_KNOSSOS)
+    _, text_out, _ = check(capsys, path)
+    _, json_out, _ = check(capsys, "--json", path)
+    [record] = json_records(json_out)
+    page = render_report({}, History(), {"valid": False, "workload": record})
+    [shown] = re.findall(r"<h4>Counterexample</h4><pre>(.*?)</pre>", page, re.S)
+    printed = [line.removeprefix("    ") for line in text_out.splitlines()[1:]]
+    assert html.unescape(shown).splitlines() == printed
+    assert "(lines 1-2)" in printed[0]  # where the read is in bad.edn, on both

@@ -1,6 +1,8 @@
-"""The first report: verdict, op counts, counterexample text; self-contained and escaped."""
+"""The report: verdict, op counts, counterexample text, sections by result kind;
+self-contained and escaped."""
 
-from faultline.render import counterexample_text, op_counts, render_report
+from faultline.checkers.stats import op_counts
+from faultline.render import counterexample_text, render_report
 from faultline.core.history import History
 from faultline.core.op import FAIL, INFO, INVOKE, NEMESIS, OK, Op
 
@@ -34,14 +36,15 @@ CX = {"key": 0,
 
 def test_counterexample_text_names_the_op_the_prefix_and_the_pending_ops():
     text = counterexample_text(CX)
-    assert "cannot be linearized:  #2..#3  process 1: read 2" in text
-    assert "#0..#1  process 0: write 1" in text and "ending in state 1" in text
-    assert "#6 (outcome unknown)  process 3: write 3" in text
+    assert "key 0: this op cannot be linearized: op #2..#3 process 1: read 2" in text
+    assert "op #0..#1 process 0: write 1" in text and "ending in state 1" in text
+    assert "op #6 (outcome unknown) process 3: write 3" in text
 
 
 def test_report_page_shows_verdict_counts_faults_and_escapes():
     results = {"valid": False,
-               "workload": {"valid": False, "counterexample": CX, "time_s": 0.1},
+               "workload": {"kind": "linearizable", "valid": False, "counterexample": CX,
+                            "time_s": 0.1},
                "stats": {"valid": True}}
     page = render_report({"name": "etcd-<b>", "seed": 7}, history(), results)
     assert "INVALID" in page and "etcd-&lt;b&gt;" in page and "<b>" not in page.split("<body>")[0]
@@ -53,3 +56,15 @@ def test_report_page_shows_verdict_counts_faults_and_escapes():
 def test_unknown_verdict_with_error():
     page = render_report({}, History(), {"valid": "unknown", "error": "interrupted"})
     assert "UNKNOWN" in page and "interrupted" in page
+
+
+def test_a_result_kind_is_shown_by_the_section_registered_for_it():
+    from faultline.render import SECTIONS, Section
+
+    results = {"valid": False,
+               "workload": {"kind": "made-up", "valid": False, "anomalies": ["G1c"]}}
+    generic = render_report({}, history(), results)
+    assert "G1c" in generic and "made-up" not in generic  # facts, the kind not among them
+    with SECTIONS.registered(Section("made-up", lambda name, res: f"<p>{name}: cycles!</p>")):
+        page = render_report({}, history(), results)
+    assert "<p>workload: cycles!</p>" in page and "G1c" not in page
