@@ -114,3 +114,17 @@ def test_report_embeds_the_plots_without_scripts():
 def test_report_of_an_empty_history_says_so():
     page = render_report({"name": "t"}, History(), {"valid": "unknown"})
     assert "no operations completed" in page and "<svg" not in page
+
+
+def test_fault_lanes_take_label_and_colour_from_the_registry_and_grey_for_unknown_kinds():
+    from faultline.faults import FAULTS
+    from faultline.render.faults import UNKNOWN_FAULT_COLOUR
+
+    partition = FAULTS.get("partition")
+    series = timeline(faulty_history())
+    series["faults"].append({"fault": "gremlin", "start": 9.6, "stop": 9.9,
+                             "label": "gremlin", "short": "gremlin"})  # from an older faultline
+    svg = latency_svg(series)
+    assert f"fill='{partition.colour}'" in svg and f">{partition.label}</text>" in svg
+    assert f"fill='{FAULTS.get('kill').colour}'" in svg
+    assert f"fill='{UNKNOWN_FAULT_COLOUR}'" in svg and ">gremlin</text>" in svg
