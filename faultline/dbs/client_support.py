@@ -3,13 +3,13 @@ and the one classification rule that does not depend on the database.
 
 Test keys read by the clients (``test`` is the spec mapping the runner passes):
 
-- ``read_mode``: etcd ``linearizable`` (default) | ``serializable``;
-  ZooKeeper ``sync`` (default) | ``plain``.
+- ``read_mode``: one of the db's ``read_modes`` (:class:`faultline.dbs.protocol.DB`), its
+  first by default: etcd ``linearizable`` | ``serializable``; ZooKeeper ``sync`` | ``plain``.
 - ``key_prefix``: every register lives under it (etcd ``<prefix>/<key>``, ZooKeeper
   ``/<prefix>/<key>``), so tests never see each other's keys. Required.
 - ``addresses`` (optional): ``{node: [host, port] | "host:port"}``, what to dial for each
-  node name. Without it a node name is dialled as a host (``"n1"`` -> ``n1:<default
-  port>``), or as ``host:port`` when it contains a colon.
+  node name. Without it a node name is dialled as a host (``"n1"`` -> ``n1:<the db's
+  client_port>``), or as ``host:port`` when it contains a colon.
 - ``client_timeout_s`` (optional, default 5): how long one request may take before the
   client records it as an unknown outcome. Keep it below the interpreter's op timeout so
   the client, which knows how far the request got, classifies it.
@@ -21,6 +21,7 @@ from typing import Any, Mapping
 
 from faultline.core.errors import BadInputError
 from faultline.core.op import FAIL, INFO
+from faultline.dbs.protocol import DB
 
 DEFAULT_CLIENT_TIMEOUT_S = 5.0
 NOT_SENT_BACKOFF_S = 0.2
@@ -51,11 +52,11 @@ def key_prefix(test: Mapping[str, Any]) -> str:
     return prefix
 
 
-def read_mode(test: Mapping[str, Any], modes: tuple[str, ...], db: str) -> str:
-    """The test's ``read_mode``, one of ``modes`` (the first when unset)."""
-    mode = test.get("read_mode") or modes[0]
-    if mode not in modes:
-        raise BadInputError(f"{db} --read-mode must be one of {', '.join(modes)}, "
+def read_mode(test: Mapping[str, Any], db: DB) -> str:
+    """The test's ``read_mode``, one of ``db.read_modes`` (the first when unset)."""
+    mode = test.get("read_mode") or db.read_modes[0]
+    if mode not in db.read_modes:
+        raise BadInputError(f"{db.name} --read-mode must be one of {', '.join(db.read_modes)}, "
                             f"got {mode!r}")
     return mode
 

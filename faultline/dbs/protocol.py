@@ -27,6 +27,9 @@ CLOCK_IMAGE = "clock"
 """Image roles: ``default`` (every db) and ``clock`` (a build whose wall clock can be
 skewed, for dbs whose default image cannot; see docs/faults-clock-packet.md)."""
 
+PROBE_TIMEOUT_S = 1.0
+"""How long a probe waits for one node before it counts as not answering."""
+
 
 @dataclass(frozen=True)
 class Image:
@@ -58,14 +61,16 @@ class DB(Protocol):
     """Read modes the clients implement; the first is the default."""
     transports: tuple[str, ...]
     """How clients talk to the server; the first is the default."""
-    clients: Mapping[str, Mapping[str, str]]
-    """workload -> transport -> ``"module:factory"``."""
+    clients: Mapping[str, Mapping[str, Any]]
+    """workload -> transport -> ``"module:factory"`` (or the factory itself)."""
 
     def healthy(self, host: str, port: int) -> bool:
-        """True when the node at ``host:port`` serves client requests now. Never raises."""
+        """True when the node at ``host:port`` serves client requests now. Never raises;
+        waits at most about :data:`PROBE_TIMEOUT_S`."""
 
     def status(self, host: str, port: int) -> Any | None:
-        """What ``leader`` needs to know of one node; None when it does not answer."""
+        """What ``leader`` needs to know of one node; None when it does not answer (within
+        about :data:`PROBE_TIMEOUT_S`). Never raises."""
 
     def leader(self, statuses: Mapping[str, Any | None]) -> str | None:
         """The node that leads, from every node's ``status``; None when there is none or
@@ -117,5 +122,7 @@ def client_factory(db: DB, workload: str, test: Mapping[str, Any]) -> Callable[[
     if path is None:
         raise BadInputError(f"--transport for {db.name} must be one of "
                             f"{', '.join(by_transport)}, got {transport!r}")
+    if callable(path):  # a factory given directly (a db registered by a test)
+        return path(test)
     module, _, attribute = path.partition(":")
     return getattr(importlib.import_module(module), attribute)(test)

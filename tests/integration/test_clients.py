@@ -1,6 +1,6 @@
 """The register clients against real 3-node etcd and ZooKeeper clusters (docker compose).
 
-Known results per db, read mode and etcd transport, then the classification of errors met
+Known results per db, read mode and transport, then the classification of errors met
 for real: a request to a paused server times out (unknown outcome: ``info`` for a write,
 ``fail`` for a read); a request to a stopped server is refused before it is sent (``fail``).
 """
@@ -15,29 +15,30 @@ import pytest
 
 from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.op import FAIL, INFO, OK, Op
+from faultline.dbs import DBS, client_factory
 from support import wait_until
-from faultline.dbs.clients import READ_MODES, client_factory
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["http", "grpc"])
+@pytest.fixture(params=[0, 1])
 def transport(request, cluster):
-    """The etcd transport; ZooKeeper has one client, so its grpc variant is skipped."""
-    if cluster.db != "etcd" and request.param != "http":
-        pytest.skip("etcd_transport applies to etcd only")
-    return request.param
+    """Each of the db's transports (etcd: http, grpc); a db with one has no second variant."""
+    transports = DBS.get(cluster.db).transports
+    if request.param >= len(transports):
+        pytest.skip(f"{cluster.db} has one transport")
+    return transports[request.param]
 
 
-def make_test(cluster, read_mode=None, transport="http", **extra):
-    return {"db": cluster.db, "read_mode": read_mode, "etcd_transport": transport,
+def make_test(cluster, read_mode=None, transport=None, **extra):
+    return {"db": cluster.db, "read_mode": read_mode, "transport": transport,
             "nodes": list(cluster.nodes),
             "addresses": {n: list(cluster.address(n)) for n in cluster.nodes},
             "key_prefix": f"itest-{uuid.uuid4().hex[:10]}", **extra}
 
 
 async def opened(test, node, setup=False):
-    client = client_factory(test["db"], test)()
+    client = client_factory(DBS.get(test["db"]), "register", test)()
     await client.open(test, node)
     if setup:
         await client.setup(test)
@@ -50,7 +51,7 @@ def invoke(f, value=None, key="k"):
 
 @pytest.mark.parametrize("mode_index", [0, 1])
 def test_known_results(cluster, transport, mode_index):
-    read_mode = READ_MODES[cluster.db][mode_index]
+    read_mode = DBS.get(cluster.db).read_modes[mode_index]
     test = make_test(cluster, read_mode, transport)
     # A cas whose compare against a value fails: etcd decides it in the txn (linearizable);
     # ZooKeeper compares against a read that may be stale, so it must not claim more.

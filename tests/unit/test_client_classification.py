@@ -11,7 +11,7 @@ from kazoo import exceptions as kx
 from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.errors import BadInputError
 from faultline.core.op import FAIL, INFO, OK
-from faultline.dbs.clients import client_factory
+from faultline.dbs import DBS, client_factory
 from faultline.dbs.client_support import decode_value, resolve_address, unknown_outcome_type
 from faultline.dbs.etcd.client import (classify_status, classify_transport_error, completion_of,
                                     request_for)
@@ -199,30 +199,44 @@ def test_resolve_address():
         resolve_address(test, "n3", 1)
 
 
-@pytest.mark.parametrize("db, test, match", [
-    ("mongo", {"key_prefix": "t"}, "no register client"),
-    ("etcd", {"key_prefix": "t", "read_mode": "sync"}, "read-mode"),
-    ("zookeeper", {"key_prefix": "t", "read_mode": "serializable"}, "read-mode"),
-    ("etcd", {}, "key_prefix"),
-    ("etcd", {"key_prefix": "t", "etcd_transport": "quic"}, "etcd_transport"),
-    ("etcd", {"key_prefix": "t", "etcd_transport": "grpc", "read_mode": "sync"}, "read-mode"),
-    ("zookeeper", {"key_prefix": "t", "client_timeout_s": 0}, "client_timeout_s"),
+@pytest.mark.parametrize("db, workload, test, match", [
+    ("etcd", "bank", {"key_prefix": "t"}, "no client for workload 'bank'"),
+    ("etcd", "register", {"key_prefix": "t", "read_mode": "sync"}, "read-mode"),
+    ("zookeeper", "register", {"key_prefix": "t", "read_mode": "serializable"}, "read-mode"),
+    ("etcd", "register", {}, "key_prefix"),
+    ("etcd", "register", {"key_prefix": "t", "transport": "quic"}, "--transport for etcd"),
+    ("zookeeper", "register", {"key_prefix": "t", "transport": "grpc"}, "kazoo"),
+    ("etcd", "register", {"key_prefix": "t", "transport": "grpc", "read_mode": "sync"},
+     "read-mode"),
+    ("zookeeper", "register", {"key_prefix": "t", "client_timeout_s": 0}, "client_timeout_s"),
 ])
-def test_client_factory_rejects_bad_options(db, test, match):
+def test_client_factory_rejects_bad_options(db, workload, test, match):
     with pytest.raises(BadInputError, match=match):
-        client_factory(db, test)
+        client_factory(DBS.get(db), workload, test)
 
 
 def test_client_factory_defaults_make_fresh_clients():
     from faultline.dbs.etcd.client import EtcdClient
     from faultline.dbs.etcd.grpc_client import EtcdGrpcClient
 
-    make = client_factory("etcd", {"key_prefix": "t"})
+    etcd, zookeeper = DBS.get("etcd"), DBS.get("zookeeper")
+    make = client_factory(etcd, "register", {"key_prefix": "t"})
     assert make() is not make()
     assert isinstance(make(), EtcdClient)
-    assert isinstance(client_factory("etcd", {"key_prefix": "t", "etcd_transport": "grpc"})(),
+    assert isinstance(client_factory(etcd, "register", {"key_prefix": "t", "transport": "grpc"})(),
                       EtcdGrpcClient)
-    assert client_factory("zookeeper", {"key_prefix": "t", "read_mode": "plain"})() is not None
+    assert client_factory(zookeeper, "register", {"key_prefix": "t", "read_mode": "plain"})() \
+        is not None
+
+
+def test_every_declared_client_factory_resolves():
+    """Every ``module:factory`` a db names imports, and makes clients of the db's defaults."""
+    for db in DBS:
+        for workload, by_transport in db.clients.items():
+            assert set(by_transport) == set(db.transports)
+            for transport in by_transport:
+                make = client_factory(db, workload, {"key_prefix": "t", "transport": transport})
+                assert make() is not None
 
 
 # -- HTTP/1.1 response parsing -------------------------------------------------------------

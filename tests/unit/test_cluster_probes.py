@@ -2,8 +2,8 @@
 
 import json
 
-from faultline.dbs.probes import (
-    EtcdStatus, ZkStatus, etcd_leader, parse_etcd_health, parse_etcd_status, parse_srvr, zk_leader)
+from faultline.dbs.etcd.probes import EtcdStatus, etcd_leader, parse_etcd_health, parse_etcd_status
+from faultline.dbs.zookeeper.probes import ZkStatus, parse_srvr, zk_leader
 
 SRVR_LEADER = """Zookeeper version: 3.8.0-debian, built on 2024-06-16 UTC
 Latency min/avg/max: 0/0.0/0
@@ -55,3 +55,15 @@ def test_etcd_leader_needs_a_majority_of_all_nodes():
                         "n3": EtcdStatus(c, "0")}) is None
     # The majority names a leader whose own status is unknown: its name is unknown too.
     assert etcd_leader({"n1": EtcdStatus(a, c), "n2": EtcdStatus(b, c), "n3": None}) is None
+
+
+def test_each_db_descriptor_answers_with_its_own_probes():
+    from faultline.dbs import DBS
+
+    zk_statuses = {"n1": ZkStatus("follower", 2 << 32), "n2": ZkStatus("leader", 2 << 32)}
+    assert DBS.get("zookeeper").leader(zk_statuses) == "n2"
+    etcd_statuses = {"n1": EtcdStatus("1", "2"), "n2": EtcdStatus("2", "2"), "n3": None}
+    assert DBS.get("etcd").leader(etcd_statuses) == "n2"
+    # Nothing listens on port 1: a probe says "not healthy", it does not raise.
+    assert not DBS.get("etcd").healthy("127.0.0.1", 1)
+    assert DBS.get("zookeeper").status("127.0.0.1", 1) is None

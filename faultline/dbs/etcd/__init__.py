@@ -1,1 +1,38 @@
-"""TODO"""
+"""etcd 3.4: its descriptor (:data:`DB`) and its register clients.
+
+Clients talk to a node over ``http`` (the JSON gateway through our own HTTP/1.1 client,
+:mod:`faultline.dbs.etcd.client`; the default: least harness CPU per op) or ``grpc``
+(aetcd's stubs, :mod:`faultline.dbs.etcd.grpc_client`: less etcd server CPU); see
+docs/clients.md. Reads are ``linearizable`` (default) or ``serializable``. Probes:
+:mod:`faultline.dbs.etcd.probes`. The default image runs Debian's etcd, which cannot skew
+its clock; the ``clock`` image is etcd built with a wall-clock offset
+(docs/faults-clock-packet.md).
+
+This module is imported whenever the db registry is read: it imports no client library.
+"""
+
+from faultline.dbs.etcd import probes
+from faultline.dbs.protocol import CLOCK_IMAGE, DEFAULT_IMAGE, Database, Image
+
+DB = Database(
+    name="etcd",
+    version="3.4",
+    client_port=2379,
+    peer_ports=(2380,),
+    images={
+        DEFAULT_IMAGE: Image("etcd", "faultline/etcd:3.4", "etcd/Dockerfile", ("common", "etcd")),
+        # Compiled from Debian's Go sources: building it takes minutes.
+        CLOCK_IMAGE: Image("etcd-clock", "faultline/etcd-clock:3.4", "etcd-clock/Dockerfile",
+                           ("common", "etcd", "etcd-clock")),
+    },
+    launcher="/usr/local/lib/faultline/etcd-server.sh",
+    read_modes=("linearizable", "serializable"),
+    transports=("http", "grpc"),
+    clients={"register": {"http": "faultline.dbs.etcd.client:etcd_client_factory",
+                          "grpc": "faultline.dbs.etcd.grpc_client:etcd_grpc_client_factory"}},
+    probe_healthy=probes.etcd_healthy,
+    probe_status=probes.etcd_status,
+    pick_leader=probes.etcd_leader,
+)
+
+__all__ = ["DB"]

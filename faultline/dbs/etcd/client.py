@@ -29,12 +29,10 @@ from typing import Any, Callable, Mapping
 from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
-                                      encode_value, key_prefix, read_mode, resolve_address,
-                                      unknown_outcome_type)
+                                          encode_value, key_prefix, read_mode, resolve_address,
+                                          unknown_outcome_type)
+from faultline.dbs.etcd import DB as ETCD
 from faultline.dbs.etcd.http1 import HttpConnection, Lost, NotSent, ResponseTimeout
-
-ETCD_CLIENT_PORT = 2379
-READ_MODES = ("linearizable", "serializable")
 
 RANGE = b"/v3/kv/range"
 PUT = b"/v3/kv/put"
@@ -132,9 +130,9 @@ def _b64(raw: bytes) -> bytes:
 
 def serializable_reads(read_mode: str) -> bool:
     """Whether an etcd client in ``read_mode`` reads serializably; ValueError for a mode
-    not in :data:`READ_MODES`."""
-    if read_mode not in READ_MODES:
-        raise ValueError(f"etcd read mode must be one of {READ_MODES}, got {read_mode!r}")
+    not in etcd's ``read_modes``."""
+    if read_mode not in ETCD.read_modes:
+        raise ValueError(f"etcd read mode must be one of {ETCD.read_modes}, got {read_mode!r}")
     return read_mode == "serializable"
 
 
@@ -168,7 +166,7 @@ class EtcdClient:
 
     async def open(self, test: Mapping[str, Any], node: str) -> None:
         """Connect to ``node`` (raises :class:`NotSent` when it refuses). Sends no request."""
-        host, port = resolve_address(test, node, ETCD_CLIENT_PORT)
+        host, port = resolve_address(test, node, ETCD.client_port)
         self.node = node
         self._conn = HttpConnection(host, port, connect_timeout=min(self._timeout, 2.0))
         await self._conn.connect()
@@ -209,7 +207,8 @@ class EtcdClient:
 
 def etcd_options(test: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments of an etcd client (either transport), validated."""
-    return {"read_mode": read_mode(test, READ_MODES, "etcd"), "prefix": key_prefix(test), "timeout_s": client_timeout(test)}
+    return {"read_mode": read_mode(test, ETCD), "prefix": key_prefix(test),
+            "timeout_s": client_timeout(test)}
 
 
 def etcd_client_factory(test: Mapping[str, Any]):
@@ -220,4 +219,4 @@ def etcd_client_factory(test: Mapping[str, Any]):
 
 __all__ = ["EtcdClient", "EtcdKeys", "etcd_client_factory", "etcd_options", "serializable_reads",
            "classify_grpc_code", "classify_status",
-           "classify_transport_error", "request_for", "completion_of", "READ_MODES"]
+           "classify_transport_error", "request_for", "completion_of"]

@@ -1,7 +1,7 @@
 """The etcd register client over gRPC (aetcd's generated stubs): the alternative transport.
 
-Selected with the test key ``etcd_transport: "grpc"`` (default ``"http"``, the JSON
-gateway client in :mod:`faultline.dbs.etcd.client`). Same mapping as that client (Range with
+Selected with the test key ``transport: "grpc"`` (``--transport grpc``; default ``"http"``,
+the JSON gateway client in :mod:`faultline.dbs.etcd.client`). Same mapping as that client (Range with
 ``serializable`` in that read mode, Put, a Txn comparing the value or ``version == 0``),
 same classification of etcd's answers (:func:`faultline.dbs.etcd.client.classify_grpc_code`).
 
@@ -25,9 +25,9 @@ from aetcd import rpc
 from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, decode_value, encode_value,
-                                      resolve_address, unknown_outcome_type)
-from faultline.dbs.etcd.client import (ETCD_CLIENT_PORT, EtcdKeys, classify_grpc_code,
-                                    etcd_options, serializable_reads)
+                                          resolve_address, unknown_outcome_type)
+from faultline.dbs.etcd import DB as ETCD
+from faultline.dbs.etcd.client import EtcdKeys, classify_grpc_code, etcd_options, serializable_reads
 
 CHANNEL_OPTIONS = (
     ("grpc.use_local_subchannel_pool", 1),
@@ -63,7 +63,7 @@ class EtcdGrpcClient:
 
     async def open(self, test: Mapping[str, Any], node: str) -> None:
         """Connect to ``node``; raises ConnectionError when it is not ready in time."""
-        host, port = resolve_address(test, node, ETCD_CLIENT_PORT)
+        host, port = resolve_address(test, node, ETCD.client_port)
         self.node = node
         self._channel = rpc.insecure_channel(f"{host}:{port}", options=CHANNEL_OPTIONS)
         self._kv = rpc.KVStub(self._channel)

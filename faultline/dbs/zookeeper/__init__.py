@@ -1,1 +1,30 @@
-"""TODO"""
+"""ZooKeeper 3.8: its descriptor (:data:`DB`) and its register client.
+
+One transport, ``kazoo`` (kazoo bridged into asyncio, :mod:`faultline.dbs.zookeeper.client`).
+Reads are ``sync`` (default: a ``sync`` before each ``get``) or ``plain`` (may be stale).
+Probes: the ``srvr`` four-letter word (:mod:`faultline.dbs.zookeeper.probes`). There is no
+separate clock image: the default one runs the JVM under libfaketime.
+
+This module is imported whenever the db registry is read: it imports no client library.
+"""
+
+from faultline.dbs.protocol import DEFAULT_IMAGE, Database, Image
+from faultline.dbs.zookeeper import probes
+
+DB = Database(
+    name="zookeeper",
+    version="3.8",
+    client_port=2181,
+    peer_ports=(2888, 3888),
+    images={DEFAULT_IMAGE: Image("zookeeper", "faultline/zookeeper:3.8", "zookeeper/Dockerfile",
+                                 ("common", "zookeeper"))},
+    launcher="/usr/local/lib/faultline/zk-server.sh",
+    read_modes=("sync", "plain"),
+    transports=("kazoo",),
+    clients={"register": {"kazoo": "faultline.dbs.zookeeper.client:zookeeper_client_factory"}},
+    probe_healthy=probes.zk_healthy,
+    probe_status=probes.zk_status,
+    pick_leader=probes.zk_leader,
+)
+
+__all__ = ["DB"]

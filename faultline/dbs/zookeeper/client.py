@@ -34,13 +34,11 @@ from kazoo.retry import KazooRetry
 from faultline.core.vocabulary import CAS_MISMATCH
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
-                                      encode_value, key_prefix, read_mode, resolve_address,
-                                      unknown_outcome_type)
+                                          encode_value, key_prefix, read_mode, resolve_address,
+                                          unknown_outcome_type)
+from faultline.dbs.zookeeper import DB as ZOOKEEPER
 from faultline.dbs.zookeeper.kazoo_bridge import (InlineCallbackHandler, NotSentError,
-                                            RefusalAwareKazooClient, in_daemon_thread, send)
-
-ZOOKEEPER_CLIENT_PORT = 2181
-READ_MODES = ("sync", "plain")
+                                                  RefusalAwareKazooClient, in_daemon_thread, send)
 SESSION_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 5.0
 WRITE_ATTEMPTS = 3
@@ -81,8 +79,9 @@ class ZooKeeperClient:
     """What ``open`` instantiates (unit tests substitute a scripted fake)."""
 
     def __init__(self, *, read_mode: str, prefix: str, timeout_s: float):
-        if read_mode not in READ_MODES:
-            raise ValueError(f"zookeeper read mode must be one of {READ_MODES}, got {read_mode!r}")
+        if read_mode not in ZOOKEEPER.read_modes:
+            raise ValueError(f"zookeeper read mode must be one of {ZOOKEEPER.read_modes}, "
+                             f"got {read_mode!r}")
         self._sync_reads = read_mode == "sync"
         self._parent = "/" + prefix
         self._timeout = timeout_s
@@ -93,7 +92,7 @@ class ZooKeeperClient:
 
     async def open(self, test: Mapping[str, Any], node: str) -> None:
         """Start a session on ``node`` only; raises when it does not connect in time."""
-        host, port = resolve_address(test, node, ZOOKEEPER_CLIENT_PORT)
+        host, port = resolve_address(test, node, ZOOKEEPER.client_port)
         self.node = node
         self._loop = asyncio.get_running_loop()
         # Reconnect quickly and forever to this one server: after a crash or pause the
@@ -236,10 +235,9 @@ async def _back_off_if_not_sent(error: BaseException) -> None:
 
 def zookeeper_client_factory(test: Mapping[str, Any]) -> Callable[[], ZooKeeperClient]:
     """A factory of fresh, unopened clients configured from ``test`` (validated now)."""
-    mode = read_mode(test, READ_MODES, "zookeeper")
+    mode = read_mode(test, ZOOKEEPER)
     prefix, timeout = key_prefix(test), client_timeout(test)
     return lambda: ZooKeeperClient(read_mode=mode, prefix=prefix, timeout_s=timeout)
 
 
-__all__ = ["ZooKeeperClient", "zookeeper_client_factory", "classify_zk_error", "NotSentError",
-           "READ_MODES"]
+__all__ = ["ZooKeeperClient", "zookeeper_client_factory", "classify_zk_error", "NotSentError"]
