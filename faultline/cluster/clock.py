@@ -16,20 +16,21 @@ The file holds signed decimal seconds (``+12.500000``), the one format both read
 accept. It is replaced atomically (write a temporary file, rename), so a reader never sees
 half a number. The host clock is never touched.
 
-:class:`FileClock` gives any cluster that can ``exec`` in its nodes the
+:class:`FileClock` gives any :class:`~faultline.cluster.protocol.Execable` cluster the
 :class:`~faultline.cluster.protocol.ClockSkewable` capability, plus ``strobe`` (flip an
-offset back and forth inside the node, faster than one docker exec per flip could).
-:func:`check_clock_capable` is the preflight: it names every node whose image cannot
-skew its clock, and why.
+offset back and forth inside the node, faster than one docker exec per flip could), and
+:meth:`FileClock.capability` probes whether a node's image can skew its clock at all
+(the clock fault's preflight, :mod:`faultline.faults.clock`, asks every node).
 """
 
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Protocol, Sequence, TypeVar
+from typing import Sequence
 
-from faultline.core.errors import ClusterError, PreflightError
+from faultline.cluster.nodes import exec_checked, exec_read, on_nodes, probe
+from faultline.cluster.protocol import Execable, supports
+from faultline.core.errors import ClusterError
 
 OFFSET_FILE = "/run/faultline/faketime"
 MAX_OFFSET_S = 100 * 365 * 86400.0
@@ -37,20 +38,7 @@ MAX_OFFSET_S = 100 * 365 * 86400.0
 MIN_STROBE_PERIOD_S = 0.01
 """One flip costs two forks inside the container (mv, sleep): ~2-5 ms."""
 
-CLOCK_IMAGES = {"etcd": "faultline/etcd-clock:3.4"}
-"""Image to run, per db, when a test has clock faults; a db not listed skews with its
-default image (ZooKeeper: libfaketime is in faultline/zookeeper)."""
-
 _OFFSET = re.compile(r"^\s*([+-]?)(\d+)(?:\.(\d*))?\s*$")
-
-T = TypeVar("T")
-
-
-class _ExecNodes(Protocol):
-    nodes: Sequence[str]
-
-    def exec(self, node: str, argv: Sequence[str], *, check: bool = True) -> tuple[int, str]: ...
-
 
 def format_offset(offset_s: float) -> str:
     """The offset file's text for ``offset_s`` seconds: ``+12.500000``, ``-3.000000``."""
@@ -128,18 +116,19 @@ class FileClock:
     """ClockSkewable through the offset file of each node (see the module docstring).
 
     ``settle_s``: how long after a write every server is sure to have read the new
-    offset (libfaketime's cache, the overlay's 20 ms poll); :func:`check_clock_capable`
-    measures it, a bare FileClock (healing) does not wait and says 0.
+    offset (libfaketime's cache, the overlay's 20 ms poll); the clock fault's preflight
+    measures it (:meth:`capability`), a bare FileClock (healing) does not wait and says 0.
     """
 
-    def __init__(self, cluster: _ExecNodes, settle_s: float = 0.0):
+    def __init__(self, cluster: Execable, settle_s: float = 0.0):
         self._cluster = cluster
         self.settle_s = settle_s
 
     def set_clock_offset(self, node: str, offset_s: float) -> None:
         """Make ``node``'s server read host time + ``offset_s``: within ``settle_s``
         (libfaketime's cache + 1 s, so 2 s in our ZooKeeper image; 20 ms for etcd-clock)."""
-        self._run(node, ["sh", "-c", WRITE_SCRIPT, "sh", format_offset(offset_s)], "set clock on")
+        exec_checked(self._cluster, node, ["sh", "-c", WRITE_SCRIPT, "sh", format_offset(offset_s)],
+                     "set clock on")
 
     def clock_offset(self, node: str) -> float:
         """The offset ``node``'s file holds now."""
@@ -171,7 +160,7 @@ class FileClock:
             raise ValueError(f"strobe duration must be > 0 s, got {duration_s}")
         argv = ["sh", "-c", STROBE_SCRIPT, "sh", format_offset(base_s), format_offset(other_s),
                 f"{period_s:.3f}", str(max(1, round(duration_s * 1000)))]
-        out = self._run(node, argv, "strobe clock on")
+        out = exec_checked(self._cluster, node, argv, "strobe clock on")
         if not out.strip():
             return None  # the strobe ran (exit 0) but docker lost its output
         try:
@@ -181,8 +170,7 @@ class FileClock:
 
     def capability(self, node: str) -> tuple[str | None, float]:
         """(None, settle seconds) when ``node`` can skew its clock, else (the reason, 0)."""
-        code, out = exec_read(self._cluster, node, ["sh", "-c", PROBE_SCRIPT])
-        answer = out.strip().splitlines()[-1] if out.strip() else f"probe exited {code}"
+        answer = probe(self._cluster, node, ["sh", "-c", PROBE_SCRIPT])
         if not answer.startswith("yes:"):
             return answer.removeprefix("no: "), 0.0
         _, _, settle = answer.rpartition("settle=")
@@ -191,65 +179,7 @@ class FileClock:
         except ValueError:
             return f"clock probe answered {answer!r}", 0.0
 
-    def _run(self, node: str, argv: Sequence[str], what: str) -> str:
-        code, out = self._cluster.exec(node, argv, check=False)
-        if code != 0:
-            raise ClusterError(f"could not {what} {node}: exit {code}: {out.strip()[-300:]}")
-        return out
-
-
-def clock_image(db: str, default: str) -> str:
-    """The image a ``db`` cluster must run for clock faults (``default`` when it skews)."""
-    return CLOCK_IMAGES.get(db, default)
-
 
 def clock_for(cluster: object) -> FileClock | None:
-    """A :class:`FileClock` for ``cluster`` when it can exec in its nodes, else None."""
-    if callable(getattr(cluster, "exec", None)) and getattr(cluster, "nodes", None):
-        return FileClock(cluster)  # type: ignore[arg-type]
-    return None
-
-
-def check_clock_capable(cluster: object) -> FileClock:
-    """Preflight for clock faults: the cluster's FileClock, or PreflightError naming each
-    node that cannot skew its clock and why (e.g. plain etcd image: use etcd-clock)."""
-    clock = clock_for(cluster)
-    if clock is None:
-        raise PreflightError(f"cluster {type(cluster).__name__} cannot run commands in its nodes,"
-                             " so it cannot skew their clocks")
-    nodes = list(cluster.nodes)  # type: ignore[attr-defined]
-    answers = dict(zip(nodes, on_nodes(nodes, clock.capability)))
-    problems = {n: p for n, (p, _) in answers.items() if p}
-    if problems:
-        db = getattr(cluster, "db", None)
-        hint = f" (clock faults on {db} need the {CLOCK_IMAGES[db]} image)" if db in CLOCK_IMAGES else ""
-        detail = "; ".join(f"{n}: {p}" for n, p in problems.items())
-        raise PreflightError(f"clock fault impossible on this cluster{hint}: {detail}")
-    clock.settle_s = max(settle for _, settle in answers.values())
-    return clock
-
-
-def on_nodes(nodes: Sequence[str], action: Callable[[str], T]) -> list[T]:
-    """``action(node)`` for every node side by side (one docker exec is ~0.1 s), results
-    in node order; the first error is raised after all have finished."""
-    if not nodes:
-        return []
-    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
-        futures = [pool.submit(action, n) for n in nodes]
-        errors = [f.exception() for f in futures]
-    for error in errors:
-        if error is not None:
-            raise error
-    return [f.result() for f in futures]
-
-
-def exec_read(cluster: _ExecNodes, node: str, argv: Sequence[str], attempts: int = 5) -> tuple[int, str]:
-    """``cluster.exec`` for a read-only command that always prints something: runs it
-    again while its output comes back empty. A docker exec of a short command sometimes
-    loses its output (docker/docker-py#2042); re-reading beats misreading a node."""
-    code, out = cluster.exec(node, argv, check=False)
-    for _ in range(attempts - 1):
-        if out.strip():
-            break
-        code, out = cluster.exec(node, argv, check=False)
-    return code, out
+    """A :class:`FileClock` for ``cluster`` when it can run commands in its nodes, else None."""
+    return FileClock(cluster) if supports(cluster, Execable) else None  # type: ignore[arg-type]

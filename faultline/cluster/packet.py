@@ -29,9 +29,10 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol, Sequence
+from typing import Mapping, Sequence
 
-from faultline.cluster.clock import exec_read, on_nodes
+from faultline.cluster.nodes import exec_checked, exec_read, on_nodes
+from faultline.cluster.protocol import PeerExecable, supports
 from faultline.core.errors import ClusterError, PreflightError
 
 CHAIN = "FAULTLINE-PACKET"
@@ -44,14 +45,6 @@ DELAYER_LOG = "/var/log/faultline/packet-delayer.log"
 METHODS = ("auto", "netem", "iptables")
 LIST_END = "-- end of faultline packet state --"
 _DELAYER_SOURCE = Path(__file__).with_name("nfqueue_delayer.py")
-
-
-class _ExecNodes(Protocol):
-    nodes: Sequence[str]
-
-    def exec(self, node: str, argv: Sequence[str], *, check: bool = True) -> tuple[int, str]: ...
-
-    def peer_ip(self, node: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -232,7 +225,7 @@ class PacketShaper:
     """Applies :class:`PacketFault` to links of a cluster that can exec in its nodes and
     name their peer IPs. Stateless between calls: the nodes hold the state."""
 
-    def __init__(self, cluster: _ExecNodes):
+    def __init__(self, cluster: PeerExecable):
         self._cluster = cluster
 
     def probe(self) -> dict[str, dict[str, bool]]:
@@ -263,14 +256,14 @@ class PacketShaper:
                 script = netem_script(peer_ips, fault)
             else:
                 script = iptables_script(peer_ips, fault, seed)
-            self._run(node, ["sh", "-c", script, "sh", source], "shape packets on")
+            exec_checked(self._cluster, node, ["sh", "-c", script, "sh", source], "shape packets on")
         on_nodes(nodes, shape)
         return peers
 
     def heal(self) -> None:
         """Remove our rules, delayers and qdiscs from every node."""
         on_nodes(list(self._cluster.nodes),
-                 lambda node: self._run(node, ["sh", "-c", HEAL_SCRIPT], "heal packets on"))
+                 lambda node: exec_checked(self._cluster, node, ["sh", "-c", HEAL_SCRIPT], "heal packets on"))
 
     def leftovers(self, node: str) -> list[str]:
         """What of ours is on ``node`` (rules, delayer processes, qdiscs); [] when healed."""
@@ -280,14 +273,7 @@ class PacketShaper:
             raise ClusterError(f"could not list packet-fault state on {node}: {out.strip()[-200:]!r}")
         return [line for line in lines if line.strip() and line != LIST_END]
 
-    def _run(self, node: str, argv: Sequence[str], what: str) -> None:
-        code, out = self._cluster.exec(node, argv, check=False)
-        if code != 0:
-            raise ClusterError(f"could not {what} {node}: exit {code}: {out.strip()[-300:]}")
-
 
 def shaper_for(cluster: object) -> PacketShaper | None:
     """A :class:`PacketShaper` for ``cluster`` when it can exec and name peer IPs."""
-    if all(callable(getattr(cluster, name, None)) for name in ("exec", "peer_ip")):
-        return PacketShaper(cluster)  # type: ignore[arg-type]
-    return None
+    return PacketShaper(cluster) if supports(cluster, PeerExecable) else None  # type: ignore[arg-type]

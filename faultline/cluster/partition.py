@@ -1,7 +1,8 @@
 """Partitions applied with iptables inside the node containers.
 
-:class:`IptablesPartitioner` gives any cluster that can ``exec`` in its nodes (as root,
-with CAP_NET_ADMIN) and tell each node's IP on the cluster network (``peer_ip``) the
+:class:`IptablesPartitioner` gives any cluster that can run commands in its nodes (as
+root, with CAP_NET_ADMIN) and tell each node's IP on the cluster network
+(:class:`~faultline.cluster.protocol.PeerExecable`) the
 :class:`~faultline.cluster.protocol.Partitionable` capability.
 
 Every rule we add lives in one dedicated chain, :data:`CHAIN`, jumped to from the top of
@@ -16,21 +17,12 @@ crash (the chain may or may not exist) is always safe.
 from __future__ import annotations
 
 import shlex
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Sequence
 
-from faultline.cluster.clock import on_nodes
-from faultline.cluster.protocol import Grudge
-from faultline.core.errors import ClusterError
+from faultline.cluster.nodes import exec_checked, on_nodes
+from faultline.cluster.protocol import Grudge, PeerExecable, supports
 
 CHAIN = "FAULTLINE"
-
-
-class _ExecNodes(Protocol):
-    nodes: Sequence[str]
-
-    def exec(self, node: str, argv: Sequence[str], *, check: bool = True) -> tuple[int, str]: ...
-
-    def peer_ip(self, node: str) -> str: ...
 
 
 def partition_script(drop_from: Sequence[str]) -> str:
@@ -52,13 +44,23 @@ HEAL_SCRIPT = "\n".join([
 ])
 """Shell script that removes our chain and the jump to it; succeeds when they are absent."""
 
+PROBE_SCRIPT = f"""
+command -v iptables >/dev/null 2>&1 || {{ echo "no: iptables is not installed"; exit 0; }}
+if iptables -w -N {CHAIN}-PROBE 2>/dev/null; then
+  iptables -w -X {CHAIN}-PROBE; echo "yes"
+else
+  echo "no: iptables cannot change rules (the container lacks NET_ADMIN?)"
+fi
+"""
+"""Answers ``yes`` when the node can partition itself (creates and deletes a chain)."""
+
 LIST_SCRIPT = f"iptables -w -S {CHAIN} 2>/dev/null; iptables -w -S INPUT | grep -- '-j {CHAIN}' || true"
 
 
 class IptablesPartitioner:
     """Partitionable via iptables in each node. Holds no state: the chain is the state."""
 
-    def __init__(self, cluster: _ExecNodes):
+    def __init__(self, cluster: PeerExecable):
         self._cluster = cluster
 
     def partition(self, grudge: Grudge) -> None:
@@ -89,9 +91,7 @@ class IptablesPartitioner:
         return [line for line in out.splitlines() if line.strip()]
 
     def _run(self, node: str, script: str, what: str) -> None:
-        code, out = self._cluster.exec(node, ["sh", "-c", script], check=False)
-        if code != 0:
-            raise ClusterError(f"could not {what} {node}: iptables exited {code}: {out.strip()[-300:]}")
+        exec_checked(self._cluster, node, ["sh", "-c", script], what)
 
     def _on_every_node(self, action: Callable[[str], None]) -> None:
         # Side by side, so a partition starts (and heals) at nearly the same moment on
@@ -101,7 +101,5 @@ class IptablesPartitioner:
 
 def partitioner_for(cluster: object) -> IptablesPartitioner | None:
     """An :class:`IptablesPartitioner` for ``cluster`` when it can exec and name peer IPs."""
-    if all(callable(getattr(cluster, name, None)) for name in ("exec", "peer_ip")):
-        return IptablesPartitioner(cluster)  # type: ignore[arg-type]
-    return None
+    return IptablesPartitioner(cluster) if supports(cluster, PeerExecable) else None  # type: ignore[arg-type]
 

@@ -1,9 +1,12 @@
 """The Cluster protocol and its optional capabilities.
 
 A cluster backend brings a database cluster up and down and exposes per-node control.
-Faults are capabilities: separate, checkable protocols. A nemesis asks
-``supports(cluster, Capability)`` at preflight; a test that asks for a fault the cluster
-cannot do fails loudly before it starts, never silently.
+What faults need is capabilities: separate, checkable protocols (killing and pausing
+servers, partitioning, skewing clocks, and under the mechanisms of :mod:`faultline.cluster`
+running commands in the nodes, :class:`Execable`, and naming their peer addresses,
+:class:`PeerAddressable`). A fault asks ``supports(cluster, Capability)`` at preflight; a
+test that asks for a fault the cluster cannot do fails loudly before it starts, never
+silently.
 
 Node names are ``n1 .. nN``. Addresses are what the *harness* dials (an IP on the
 project network and the client port); the harness' own path to every node stays open
@@ -55,9 +58,6 @@ class Cluster(Protocol):
     def healthy(self, node: str) -> bool:
         """True when ``node`` serves client requests now."""
 
-    def exec(self, node: str, argv: Sequence[str], *, check: bool = True) -> tuple[int, str]:
-        """Run ``argv`` inside the node's container as root; returns (exit code, output)."""
-
     def collect_logs(self, dest_dir: str) -> None:
         """Copy server logs and config of each node into ``dest_dir/<node>/``."""
 
@@ -93,6 +93,30 @@ class ClockSkewable(Protocol):
         """Make ``node``'s wall clock read host time + offset. Never touches the host clock."""
 
     def clock_offsets(self) -> dict[str, float]: ...
+
+
+@runtime_checkable
+class Execable(Protocol):
+    """Runs commands inside its nodes: what the clock, iptables and packet mechanisms
+    (and their preflight probes) work through."""
+
+    nodes: Sequence[str]
+
+    def exec(self, node: str, argv: Sequence[str], *, check: bool = True) -> tuple[int, str]:
+        """Run ``argv`` inside the node's container as root; returns (exit code, output).
+        ``check``: raise ClusterError on a non-zero exit instead of returning it."""
+
+
+@runtime_checkable
+class PeerAddressable(Protocol):
+    def peer_ip(self, node: str) -> str:
+        """The IP ``node`` has on the network its peers reach it by (what a peer's
+        packets come from), as opposed to the harness' :meth:`Cluster.address`."""
+
+
+@runtime_checkable
+class PeerExecable(Execable, PeerAddressable, Protocol):
+    """Both: a cluster whose nodes' network can be shaped from inside them, by peer."""
 
 
 def supports(cluster: object, capability: type) -> bool:

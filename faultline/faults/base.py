@@ -97,6 +97,17 @@ def heal_through(held: Any, test: Mapping[str, Any], make: Callable[[Any], Any])
     return make(cluster) if cluster is not None else None
 
 
+def heal_with(make: Callable[[Any], Any], cluster: Any) -> str | None:
+    """A fault kind's heal through its mechanism ``make(cluster)`` (its ``heal()`` undoes
+    the fault on every node): ``"healed"``, or None when ``make`` finds the cluster
+    cannot have the fault."""
+    mechanism = make(cluster)
+    if mechanism is None:
+        return None
+    mechanism.heal()
+    return "healed"
+
+
 class StartStopNemesis:
     """A nemesis with one fault at a time: ``start_f`` starts it, replacing any earlier
     one; ``stop_f`` heals it and completes ``{"healed": True}``. Subclasses define

@@ -24,6 +24,9 @@ the op: what the cluster actually had, not what was asked. An op completes only 
 every server reads the new offset (``settle_s``, in bump and strobe values: libfaketime
 re-reads its file once a second in our ZooKeeper image, etcd-clock every 20 ms), so a
 strobe whose period is shorter than ``settle_s`` is not fully seen by that server.
+
+The fault kind is :data:`FAULT`; it needs the db's ``clock`` image
+(:func:`faultline.dbs.image`), which for etcd is a build of its own.
 """
 
 from __future__ import annotations
@@ -31,12 +34,15 @@ from __future__ import annotations
 import time
 from typing import Any, Mapping, Sequence
 
-from faultline.cluster.clock import (
-    MIN_STROBE_PERIOD_S, FileClock, check_clock_capable, clock_for, format_offset, on_nodes)
-from faultline.core.errors import BadInputError
+from faultline.cluster.clock import MIN_STROBE_PERIOD_S, FileClock, clock_for, format_offset
+from faultline.cluster.nodes import on_nodes
+from faultline.core.errors import BadInputError, PreflightError
 from faultline.core.op import Op
+from faultline.dbs import CLOCK_IMAGE, DBS, image
 from faultline.faults.base import cluster_of, completion, heal_through, known, option_choices, rng_for, unknown_f
+from faultline.faults.preflight import detail
 from faultline.faults.process import TARGETS, resolve_nodes
+from faultline.faults.protocol import FaultKind, Part
 from faultline.faults.record import FaultRecord
 from faultline.faults.schedule import FaultOps
 
@@ -63,10 +69,13 @@ class ClockNemesis:
     def fs(self) -> set[str]:
         return {BUMP, STROBE, RESET}
 
-    def setup(self, test: Mapping[str, Any]) -> None:
-        """PreflightError unless every node's image can skew its clock."""
-        self._clock = check_clock_capable(cluster_of(test))
+    def setup(self, test: Mapping[str, Any], preflight: FileClock | None = None) -> None:
+        """PreflightError unless every node's image can skew its clock (see :func:`check`;
+        ``preflight`` is the clock it found)."""
+        cluster = cluster_of(test)
+        self._clock = preflight if preflight is not None else check(cluster, self)
         self._rng = rng_for(test, KIND)
+        self._record.ensure_open(cluster, test.get("run_dir"))
 
     def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         if op.f == RESET:
@@ -146,14 +155,34 @@ class ClockNemesis:
             self._reset(settle=False)
 
 
-def heal(cluster: object) -> dict[str, float]:
-    """Reset every node's clock offset (for ``faultline cluster heal`` after a crashed
-    run); returns the offsets read back, all 0. No-op for clusters without exec."""
+def check(cluster: Any, nemesis: ClockNemesis) -> FileClock:
+    """The preflight of clock faults: the cluster's :class:`FileClock`, its ``settle_s``
+    measured; PreflightError naming each node whose image cannot skew its clock, and why,
+    and the image that can (e.g. plain etcd: etcd-clock)."""
     clock = clock_for(cluster)
-    return clock.reset() if clock is not None else {}
+    if clock is None:
+        raise PreflightError(f"cluster {type(cluster).__name__} cannot run commands in its nodes,"
+                             " so it cannot skew their clocks")
+    nodes = list(cluster.nodes)
+    answers = dict(zip(nodes, on_nodes(nodes, clock.capability)))
+    problems = {n: p for n, (p, _) in answers.items() if p}
+    if problems:
+        db, hint = getattr(cluster, "db", None), ""
+        if db in DBS:
+            hint = f" (clock faults on {db} need the {image(DBS.get(db), CLOCK_IMAGE).tag} image)"
+        raise PreflightError(f"clock fault impossible on this cluster{hint}: {detail(problems)}")
+    clock.settle_s = max(settle for _, settle in answers.values())
+    return clock
 
 
-def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[ClockNemesis, FaultOps]:
+def heal(cluster: object) -> dict[str, float] | None:
+    """Reset every node's clock offset (for ``faultline cluster heal`` after a crashed
+    run); returns the offsets read back, all 0; None for clusters without exec."""
+    clock = clock_for(cluster)
+    return clock.reset() if clock is not None else None
+
+
+def build(opts: Mapping[str, Any], record: FaultRecord) -> Part:
     """The clock part of a nemesis package. Options (all optional):
 
     - ``targets``: node targets (default all of :data:`~faultline.faults.process.TARGETS`);
@@ -182,7 +211,7 @@ def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[ClockNemesis, F
             return {"f": STROBE, "value": {**value, **{k.removeprefix("strobe_"): v for k, v in strobe.items()}}}
         return {"f": BUMP, "value": value}
 
-    return ClockNemesis(targets, record), FaultOps(KIND, start, {"f": RESET, "value": None})
+    return Part(ClockNemesis(targets, record), FaultOps(KIND, start, {"f": RESET, "value": None}))
 
 
 def _positive(opts: Mapping[str, Any], key: str, default: float) -> float:
@@ -190,3 +219,8 @@ def _positive(opts: Mapping[str, Any], key: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise BadInputError(f"nemesis {key} must be a number > 0, got {value!r}")
     return float(value)
+
+
+FAULT = FaultKind(name=KIND, heal_rank=50, label="clock", colour="#17a2b8",
+                  start_fs=frozenset({BUMP, STROBE}), stop_fs=frozenset({RESET}),
+                  build=build, preflight=check, heal=heal, image_role=CLOCK_IMAGE)

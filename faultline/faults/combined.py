@@ -1,77 +1,58 @@
-"""Nemesis packages: a nemesis, its schedule, its final heal, and how plots shade it.
+"""Nemesis packages: a nemesis, its schedule and its final heal, from registered faults.
 
 ``package(["partition", "kill"], {"interval": 10})`` builds a :class:`Package` from any
-subset of :data:`FAULTS`. Options (all optional, validated eagerly):
+subset of :data:`faultline.faults.FAULTS`. Options (all optional, validated eagerly):
 
 - ``interval``: seconds between fault ops (start, stop, start, ...), default 10;
 - ``recovery``: seconds the final generator waits after healing, default 10;
-- ``partitions``: grudge shapes to choose from (:data:`faultline.faults.grudges.SHAPES`);
-- ``targets``: kill/pause targets to choose from (:data:`faultline.faults.process.TARGETS`);
-- options of the clock and packet faults: see :func:`faultline.faults.clock.build` and
-  :func:`faultline.faults.packet.build` (``clock_max_s``, ``packet_loss``, ``packet_delay_ms``, ...).
+- each fault's own, read by its ``build``: ``partitions`` (grudge shapes,
+  :func:`faultline.faults.partition.build`), ``targets`` (kill, pause, clock and packet
+  targets, :data:`faultline.faults.process.TARGETS`), and those of the clock and packet
+  faults (:func:`faultline.faults.clock.build`, :func:`faultline.faults.packet.build`:
+  ``clock_max_s``, ``packet_loss``, ``packet_delay_ms``, ...).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from faultline.core.errors import BadInputError
 from faultline.core.generator.protocol import Generator
 from faultline.core.op import Op
-from faultline.faults import clock, grudges, packet, preflight, process, schedule
-from faultline.faults.base import Nemesis, cluster_of, option_choices, unknown_f
-from faultline.faults.heal import heal_cluster
-from faultline.faults.partition import PartitionNemesis
+from faultline.faults import FAULTS, preflight, schedule
+from faultline.faults.base import Nemesis, cluster_of, unknown_f
+from faultline.faults.heal import heal_cluster, in_heal_order
+from faultline.faults.protocol import FaultNemesis
 from faultline.faults.record import FaultRecord
-from faultline.faults.schedule import FaultOps
-
-FAULTS = ("partition", "kill", "pause", "clock", "packet")
-
-HEAL_ORDER = ("pause", "kill", "partition", "packet", "clock")
-"""Order of the final generator's stops and of teardown: frozen and dead servers first,
-so the network and clock heals that follow reach running nodes."""
-
-
-@dataclass(frozen=True)
-class Part:
-    """One fault kind inside a package."""
-
-    nemesis: Nemesis
-    ops: FaultOps
 
 
 @dataclass(frozen=True)
 class Package:
-    """What a test needs for its faults.
-
-    ``perf`` maps each fault name to the ``f`` values that start and stop it:
-    ``{"partition": {"start": {"start-partition"}, "stop": {"stop-partition"}}}``; the
-    report shades the time between a start and the next stop.
-    """
+    """What a test needs for its faults: the nemesis, the generator of its ops, and the
+    generator that ends the test (every fault stopped, then time to recover)."""
 
     nemesis: Nemesis
     generator: Generator
     final_generator: Generator
-    perf: Mapping[str, Mapping[str, frozenset[str]]]
 
 
 class ComposedNemesis:
     """Routes each op to the part that handles its ``f``; sets up and heals them all.
 
-    ``setup`` runs the preflight (every requested fault probed on the cluster; the
-    mechanisms chosen are kept in ``mechanisms``), opens the run's fault record
-    (``faults.json``) and heals whatever an earlier run may have left broken;
-    ``teardown`` heals every part in :data:`HEAL_ORDER`, carrying on past a part that
-    fails and raising the first error once all have been tried.
+    ``parts``: fault name -> its nemesis. ``setup`` runs the preflight of every part (what
+    each found is kept in ``found`` and handed to that part's setup, so nothing is probed
+    twice), opens the run's fault record (``faults.json``) and heals whatever an earlier
+    run may have left broken; ``teardown`` heals every part by heal rank, carrying on past
+    a part that fails and raising the first error once all have been tried.
     """
 
-    def __init__(self, parts: Mapping[str, Nemesis], record: FaultRecord):
-        self.parts = {name: parts[name] for name in HEAL_ORDER if name in parts}
+    def __init__(self, parts: Mapping[str, FaultNemesis], record: FaultRecord):
+        self.parts = {name: parts[name] for name in in_heal_order(parts)}
         self._record = record
         self._route: dict[str, Nemesis] = {}
-        self.mechanisms: dict[str, str] = {}
-        for name, part in self.parts.items():
+        self.found: dict[str, Any] = {}
+        for part in self.parts.values():
             for f in part.fs():
                 if f in self._route:
                     raise ValueError(f"two nemeses handle f={f!r}")
@@ -82,15 +63,11 @@ class ComposedNemesis:
 
     def setup(self, test: Mapping[str, Any]) -> None:
         cluster = cluster_of(test)
-        packet_part = self.parts.get("packet")
-        self.mechanisms = preflight.check(
-            cluster, list(self.parts),
-            packet_fault=getattr(packet_part, "fault", preflight.DEMANDING_PACKET_FAULT),
-            packet_method=getattr(packet_part, "method", "auto"))
+        self.found = preflight.check(cluster, self.parts)
         self._record.open(cluster, test.get("run_dir"))
         heal_cluster(cluster)  # a cluster an earlier run left broken starts whole
-        for part in self.parts.values():
-            part.setup(test)
+        for name, part in self.parts.items():
+            part.setup(test, preflight=self.found[name])
 
     def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         part = self._route.get(op.f)
@@ -109,53 +86,24 @@ class ComposedNemesis:
             raise errors[0]
 
 
-def _partition(opts: Mapping[str, Any], record: FaultRecord) -> Part:
-    shapes = option_choices(opts, "partitions", grudges.SHAPES)
-    return Part(PartitionNemesis(shapes, record),
-                FaultOps("partition", lambda rng: {"f": "start-partition", "value": rng.choice(shapes)},
-                         {"f": "stop-partition", "value": None}))
-
-
-def _process(kind: type[process.KillNemesis] | type[process.PauseNemesis]) -> Callable[..., Part]:
-    def build(opts: Mapping[str, Any], record: FaultRecord) -> Part:
-        targets = option_choices(opts, "targets", process.TARGETS)
-        nem = kind(targets, record)
-        return Part(nem, FaultOps(nem.kind, lambda rng: {"f": nem.start_f, "value": rng.choice(targets)},
-                                  {"f": nem.stop_f, "value": None}))
-    return build
-
-
-def _part(build: Callable[[Mapping[str, Any], FaultRecord], tuple[Nemesis, FaultOps]]
-          ) -> Callable[[Mapping[str, Any], FaultRecord], Part]:
-    return lambda opts, record: Part(*build(opts, record))
-
-
-BUILDERS: dict[str, Callable[[Mapping[str, Any], FaultRecord], Part]] = {
-    "partition": _partition,
-    "kill": _process(process.KillNemesis),
-    "pause": _process(process.PauseNemesis),
-    "clock": _part(clock.build),
-    "packet": _part(packet.build),
-}
-
-
 def package(names: Sequence[str], opts: Mapping[str, Any] | None = None) -> Package:
-    """The package for the faults ``names`` (a subset of :data:`FAULTS`) with ``opts``."""
+    """The package for the faults ``names`` (registered fault names) with ``opts``.
+
+    The schedule draws among the faults in the order named; the final generator stops
+    them by heal rank. BadInputError for an unknown name, no name or a bad option.
+    """
     opts = dict(opts or {})
     names = [n.strip() for n in names if n.strip()]
     unknown = [n for n in names if n not in FAULTS]
     if unknown:
-        raise BadInputError(f"unknown nemesis {', '.join(unknown)}; choose from {', '.join(FAULTS)}")
+        raise BadInputError(f"unknown nemesis {', '.join(unknown)}; choose from {', '.join(FAULTS.names())}")
     if not names:
-        raise BadInputError(f"no nemesis named; choose from {', '.join(FAULTS)}")
+        raise BadInputError(f"no nemesis named; choose from {', '.join(FAULTS.names())}")
     record = FaultRecord()
-    parts = {name: BUILDERS[name](opts, record) for name in dict.fromkeys(names)}
-    ops = [parts[name].ops for name in parts]
+    parts = {name: FAULTS.get(name).build(opts, record) for name in dict.fromkeys(names)}
+    nemesis = ComposedNemesis({name: p.nemesis for name, p in parts.items()}, record)
     return Package(
-        nemesis=ComposedNemesis({name: p.nemesis for name, p in parts.items()}, record),
-        generator=schedule.alternate(ops, opts.get("interval", 10)),
-        final_generator=schedule.final([parts[n].ops for n in HEAL_ORDER if n in parts],
-                                       opts.get("recovery", 10)),
-        perf={name: {"start": frozenset(p.nemesis.fs() - {p.ops.stop["f"]}),
-                     "stop": frozenset({p.ops.stop["f"]})} for name, p in parts.items()},
+        nemesis=nemesis,
+        generator=schedule.alternate([p.ops for p in parts.values()], opts.get("interval", 10)),
+        final_generator=schedule.final([parts[n].ops for n in nemesis.parts], opts.get("recovery", 10)),
     )

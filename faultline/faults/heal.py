@@ -1,10 +1,12 @@
 """Healing a cluster completely, with or without the harness that broke it.
 
-:func:`heal_cluster` undoes every fault faultline can cause, on every node, whatever is
-recorded: paused servers resumed, killed servers started, our partition and packet rules
-removed, clock offsets set back to zero. Each step is idempotent, so healing a healthy
-cluster changes nothing. Used by the composed nemesis before a test starts (a cluster
-left broken by an earlier run is repaired first) and by ``faultline cluster heal``.
+:func:`heal_cluster` undoes every kind of fault registered in
+:data:`faultline.faults.FAULTS`, on every node, whatever is recorded (paused servers
+resumed, killed servers started, our partition and packet rules removed, clock offsets
+set back to zero), by heal rank (:func:`in_heal_order`). Each fault's heal is
+idempotent, so healing a healthy cluster changes nothing. Used by the composed nemesis
+before a test starts (a cluster left broken by an earlier run is repaired first) and by
+``faultline cluster heal``.
 
 :func:`heal_run` finds the cluster named in a run directory's ``faults.json`` (written
 before each fault by :mod:`faultline.faults.record`), heals it and marks the record healed.
@@ -13,52 +15,35 @@ before each fault by :mod:`faultline.faults.record`), heals it and marks the rec
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from faultline.cluster.clock import on_nodes
-from faultline.cluster.protocol import Killable, Pausable, supports
-from faultline.faults import clock, packet, record as records
-from faultline.faults.partition import partitioner
+from faultline.faults import FAULTS, record as records
+
+
+def in_heal_order(names: Iterable[str]) -> list[str]:
+    """The fault ``names`` by increasing heal rank (frozen and dead servers first, so the
+    network and clock heals that follow reach running nodes); ties keep their order."""
+    return sorted(names, key=lambda name: FAULTS.get(name).heal_rank)
 
 
 def heal_cluster(cluster: Any) -> dict[str, Any]:
-    """Undo every kind of fault on every node; returns what each step did.
+    """Undo every kind of fault on every node; returns what each fault's heal did, by
+    fault name (a fault ``cluster`` cannot have is left out).
 
-    Steps run in an order that lets the later ones reach every node (servers resumed and
-    started before network and clock are repaired). Every step runs even when an earlier
-    one failed; the first error is raised at the end.
+    Every heal runs even when an earlier one failed (its entry then says so); the first
+    error is raised at the end.
     """
-    nodes = list(cluster.nodes)
-    steps: list[tuple[str, Callable[[], Any]]] = []
-
-    def every_node(action: Callable[[str], None]) -> Callable[[], list[str]]:
-        def run() -> list[str]:
-            on_nodes(nodes, action)
-            return nodes
-        return run
-
-    pausable, killable = supports(cluster, Pausable), supports(cluster, Killable)
-    if pausable or killable:
-        def revive(node: str) -> None:  # one round of execs for both
-            if pausable:
-                cluster.resume(node)
-            if killable:
-                cluster.start(node)
-        name = "+".join(w for w, on in (("resumed", pausable), ("started", killable)) if on)
-        steps.append((name, every_node(revive)))
-    net = partitioner(cluster)
-    if net is not None:
-        steps.append(("partition", lambda: net.heal() or "healed"))
-    steps.append(("packet", lambda: packet.heal(cluster) or "healed"))
-    steps.append(("clock", lambda: clock.heal(cluster)))
     done: dict[str, Any] = {}
     errors = []
-    for name, step in steps:
+    for name in in_heal_order(FAULTS.names()):
         try:
-            done[name] = step()
+            what = FAULTS.get(name).heal(cluster)
         except Exception as e:  # noqa: BLE001 - heal the rest, then report
             done[name] = f"failed: {e}"
             errors.append(e)
+            continue
+        if what is not None:
+            done[name] = what
     if errors:
         raise errors[0]
     return done

@@ -10,26 +10,25 @@ nothing and opens no interval, and a fault still on when the history ends has
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from faultline.core.op import INVOKE, NEMESIS, Op
+from faultline.faults import FAULTS
+from faultline.faults.protocol import Fault
 
 NS = 1_000_000_000
 
 
-def fault_intervals(history: Iterable[Op],
-                    perf: Mapping[str, Mapping[str, Iterable[str]]] | None = None) -> list[dict[str, Any]]:
+def fault_intervals(history: Iterable[Op], faults: Iterable[Fault] | None = None) -> list[dict[str, Any]]:
     """``[{"fault", "start", "stop", "value"}]`` in start order; times in seconds since
     the test started, ``value`` the starting op's completion value (what was done).
 
-    ``perf`` is a package's ``perf`` (fault -> {"start": fs, "stop": fs}); by default every
-    fault faultline knows.
+    ``faults``: the fault kinds to look for (their ``start_fs`` and ``stop_fs``); by
+    default every registered one.
     """
-    if perf is None:
-        from faultline.faults.combined import FAULTS, package
-        perf = package(list(FAULTS)).perf
-    kind_of_start = {f: kind for kind, fs in perf.items() for f in fs["start"]}
-    kind_of_stop = {f: kind for kind, fs in perf.items() for f in fs["stop"]}
+    faults = FAULTS.values() if faults is None else tuple(faults)
+    kind_of_start = {f: fault.name for fault in faults for f in fault.start_fs}
+    kind_of_stop = {f: fault.name for fault in faults for f in fault.stop_fs}
     open_by_kind: dict[str, dict[str, Any]] = {}
     intervals: list[dict[str, Any]] = []
     for op in history:

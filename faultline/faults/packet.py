@@ -11,18 +11,22 @@ Ops (process ``"nemesis"``):
   fault. Replaces any earlier packet fault. Completion value: ``{"target", "nodes",
   "links": [[a, b], ...], "loss", "delay_ms", "jitter_ms", "method"}``.
 - ``{"f": "stop-packet"}``: heal; the completion's value is ``{"healed": true}``.
+
+The fault kind is :data:`FAULT`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from faultline.cluster.packet import METHODS, PacketFault, PacketShaper, method_for, shaper_for
 from faultline.core.errors import BadInputError, PreflightError
 from faultline.core.op import Op
-from faultline.faults.base import (StartStopNemesis, cluster_of, completion, heal_through, known,
-                          option_choices, rng_for)
+from faultline.faults.base import (StartStopNemesis, cluster_of, completion, heal_through, heal_with,
+                                   known, option_choices, rng_for)
 from faultline.faults.process import TARGETS, resolve_nodes
+from faultline.faults.protocol import FaultKind, Part
 from faultline.faults.record import FaultRecord
 from faultline.faults.schedule import FaultOps
 
@@ -30,6 +34,15 @@ START = "start-packet"
 STOP = "stop-packet"
 KIND = "packet"
 DEFAULT_FAULT = PacketFault(loss=0.1, delay_ms=50.0, jitter_ms=10.0)
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What the packet preflight found: the mechanism the nemesis' own fault will use,
+    and each node's facts (an op may ask for more than that fault, see :func:`method_for`)."""
+
+    method: str
+    facts: Mapping[str, Mapping[str, bool]]
 
 
 class PacketNemesis(StartStopNemesis):
@@ -52,19 +65,15 @@ class PacketNemesis(StartStopNemesis):
         self._record = record if record is not None else FaultRecord()
         self._rng = None
         self._shaper: PacketShaper | None = None
-        self._facts: dict[str, dict[str, bool]] = {}
+        self._facts: Mapping[str, Mapping[str, bool]] = {}
 
-    def setup(self, test: Mapping[str, Any]) -> None:
-        """PreflightError unless every node can apply this nemesis' fault."""
+    def setup(self, test: Mapping[str, Any], preflight: Probed | None = None) -> None:
+        """PreflightError unless every node can apply this nemesis' fault (see :func:`check`)."""
         cluster = cluster_of(test)
-        shaper = shaper_for(cluster)
-        if shaper is None:
-            raise PreflightError(f"cluster {type(cluster).__name__} cannot run commands in its "
-                                 "nodes, so it cannot shape their packets")
-        self._facts = shaper.probe()
-        method_for(self._facts, self.fault, self.method)
-        self._shaper = shaper
+        self._facts = (preflight if preflight is not None else check(cluster, self)).facts
+        self._shaper = shaper_for(cluster)
         self._rng = rng_for(test, KIND)
+        self._record.ensure_open(cluster, test.get("run_dir"))
 
     def _start(self, test: Mapping[str, Any], op: Op) -> Op:
         cluster = cluster_of(test)
@@ -98,15 +107,24 @@ class PacketNemesis(StartStopNemesis):
             self._heal()
 
 
-def heal(cluster: object) -> None:
-    """Remove packet faults from every node (for ``faultline cluster heal`` after a
-    crashed run). No-op for clusters without exec."""
+def check(cluster: Any, nemesis: PacketNemesis) -> Probed:
+    """The preflight of packet faults: every node probed once; PreflightError unless all
+    can apply ``nemesis``' fault with its method."""
     shaper = shaper_for(cluster)
-    if shaper is not None:
-        shaper.heal()
+    if shaper is None:
+        raise PreflightError(f"cluster {type(cluster).__name__} cannot run commands in its "
+                             "nodes and name their peers, so it cannot shape their packets")
+    facts = shaper.probe()
+    return Probed(method_for(facts, nemesis.fault, nemesis.method), facts)
 
 
-def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[PacketNemesis, FaultOps]:
+def heal(cluster: object) -> str | None:
+    """Remove packet faults from every node (for ``faultline cluster heal`` after a
+    crashed run); None for clusters without exec."""
+    return heal_with(shaper_for, cluster)
+
+
+def build(opts: Mapping[str, Any], record: FaultRecord) -> Part:
     """The packet part of a nemesis package. Options (all optional):
 
     - ``targets``: node targets (default all of :data:`~faultline.faults.process.TARGETS`);
@@ -126,9 +144,9 @@ def build(opts: Mapping[str, Any], record: FaultRecord) -> tuple[PacketNemesis, 
     except ValueError as e:
         raise BadInputError(f"nemesis packet options: {e}") from None
     start = {"f": START}
-    return (PacketNemesis(fault, targets, method, record),
-            FaultOps(KIND, lambda rng: {**start, "value": {"target": rng.choice(targets)}},
-                     {"f": STOP, "value": None}))
+    return Part(PacketNemesis(fault, targets, method, record),
+                FaultOps(KIND, lambda rng: {**start, "value": {"target": rng.choice(targets)}},
+                         {"f": STOP, "value": None}))
 
 
 def _number(opts: Mapping[str, Any], key: str, default: float) -> float:
@@ -136,3 +154,8 @@ def _number(opts: Mapping[str, Any], key: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise BadInputError(f"nemesis {key} must be a number, got {value!r}")
     return float(value)
+
+
+FAULT = FaultKind(name=KIND, heal_rank=40, label="packet", colour="#e377c2",
+                  start_fs=frozenset({START}), stop_fs=frozenset({STOP}),
+                  build=build, preflight=check, heal=heal)

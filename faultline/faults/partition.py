@@ -9,20 +9,26 @@ Ops (process ``"nemesis"``):
 - ``{"f": "stop-partition"}``: heal; the completion's value is ``{"healed": true}``.
 
 The cluster must be :class:`~faultline.cluster.protocol.Partitionable` (or able to run
-iptables in its nodes, see :mod:`faultline.cluster.partition`).
+iptables in its nodes, see :mod:`faultline.cluster.partition`). The fault kind is
+:data:`FAULT`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from faultline.cluster.partition import partitioner_for
-from faultline.cluster.protocol import Partitionable, supports
+from faultline.cluster.nodes import probe_problems
+from faultline.cluster.partition import PROBE_SCRIPT, partitioner_for
+from faultline.cluster.protocol import Execable, Partitionable, supports
 from faultline.core.errors import PreflightError
 from faultline.core.op import Op
 from faultline.faults import grudges
-from faultline.faults.base import StartStopNemesis, cluster_of, completion, heal_through, known, rng_for
+from faultline.faults.base import (StartStopNemesis, cluster_of, completion, heal_through, heal_with,
+                                   known, option_choices, rng_for)
+from faultline.faults.preflight import detail
+from faultline.faults.protocol import FaultKind, Part
 from faultline.faults.record import FaultRecord
+from faultline.faults.schedule import FaultOps
 
 START = "start-partition"
 STOP = "stop-partition"
@@ -48,12 +54,12 @@ class PartitionNemesis(StartStopNemesis):
         self._rng = None
         self._net: Partitionable | None = None
 
-    def setup(self, test: Mapping[str, Any]) -> None:
+    def setup(self, test: Mapping[str, Any], preflight: str | None = None) -> None:
+        """PreflightError unless every node can be partitioned (see :func:`check`)."""
         cluster = cluster_of(test)
-        net = partitioner(cluster)
-        if net is None:
-            raise PreflightError(f"cluster {type(cluster).__name__} cannot partition its nodes")
-        self._net = net
+        if preflight is None:
+            check(cluster, self)
+        self._net = partitioner(cluster)
         self._rng = rng_for(test, KIND)
         self._record.ensure_open(cluster, test.get("run_dir"))
 
@@ -78,3 +84,36 @@ class PartitionNemesis(StartStopNemesis):
         self._net = heal_through(self._net, test, partitioner)  # also without setup
         if self._net is not None:
             self._heal()
+
+
+def check(cluster: Any, nemesis: PartitionNemesis) -> str:
+    """The preflight of partitions: ``iptables`` when every node can change its rules,
+    ``Partitionable`` for a cluster that partitions itself without running commands in
+    its nodes; PreflightError naming the nodes that cannot."""
+    if partitioner(cluster) is None:
+        raise PreflightError(f"cluster {type(cluster).__name__} cannot partition its nodes")
+    if not supports(cluster, Execable):
+        return "Partitionable"
+    problems = probe_problems(cluster, PROBE_SCRIPT)
+    if problems:
+        raise PreflightError(f"partitions impossible: {detail(problems)}")
+    return "iptables"
+
+
+def heal(cluster: Any) -> str | None:
+    """Remove every partition from ``cluster`` (None when it cannot partition)."""
+    return heal_with(partitioner, cluster)
+
+
+def build(opts: Mapping[str, Any], record: FaultRecord) -> Part:
+    """The partition part of a package; option ``partitions``: the grudge shapes to draw
+    from (default all of :data:`~faultline.faults.grudges.SHAPES`)."""
+    shapes = option_choices(opts, "partitions", grudges.SHAPES)
+    return Part(PartitionNemesis(shapes, record),
+                FaultOps(KIND, lambda rng: {"f": START, "value": rng.choice(shapes)},
+                         {"f": STOP, "value": None}))
+
+
+FAULT = FaultKind(name=KIND, heal_rank=30, label="partition", colour="#9467bd",
+                  start_fs=frozenset({START}), stop_fs=frozenset({STOP}),
+                  build=build, preflight=check, heal=heal)

@@ -11,7 +11,8 @@ Ops (process ``"nemesis"``), ``value`` a target from :data:`TARGETS`:
 Targets are resolved when the op runs (the leader is whoever leads then), with the
 nemesis' seeded RNG. ``leader`` with no leader known does nothing and says so in
 ``error``. The cluster must be :class:`~faultline.cluster.protocol.Killable` /
-:class:`~faultline.cluster.protocol.Pausable`.
+:class:`~faultline.cluster.protocol.Pausable`. The fault kinds are :data:`KILL` and
+:data:`PAUSE` (:data:`FAULT`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ from __future__ import annotations
 import random
 from typing import Any, Mapping, Sequence
 
+from faultline.cluster.nodes import on_nodes
 from faultline.cluster.protocol import Killable, Pausable, supports
 from faultline.core.errors import PreflightError
 from faultline.core.op import Op
-from faultline.faults.base import cluster_of, completion, known, rng_for, unknown_f
+from faultline.faults.base import cluster_of, completion, known, option_choices, rng_for, unknown_f
 from faultline.faults.grudges import majority
+from faultline.faults.preflight import detail
+from faultline.faults.protocol import FaultKind, Part
 from faultline.faults.record import FaultRecord
+from faultline.faults.schedule import FaultOps
 
 TARGETS = ("one", "minority", "majority", "all", "leader")
 
@@ -86,12 +91,11 @@ class _ProcessNemesis:
     def fs(self) -> set[str]:
         return {self.start_f, self.stop_f}
 
-    def setup(self, test: Mapping[str, Any]) -> None:
+    def setup(self, test: Mapping[str, Any], preflight: str | None = None) -> None:
+        """PreflightError unless the cluster can do this to its nodes (see :func:`check`)."""
         cluster = cluster_of(test)
-        if not supports(cluster, self.capability):
-            raise PreflightError(
-                f"cluster {type(cluster).__name__} cannot {self.start_f} nodes "
-                f"(not {self.capability.__name__})")
+        if preflight is None:
+            check(cluster, self)
         self._rng = rng_for(test, self.kind)
         self._record.ensure_open(cluster, test.get("run_dir"))
 
@@ -141,3 +145,48 @@ class PauseNemesis(_ProcessNemesis):
     """``pause`` freezes target nodes; ``resume`` unfreezes them."""
 
     kind, start_f, stop_f, signal, capability = "pause", "pause", "resume", "SIGSTOP", Pausable
+
+
+def check(cluster: Any, nemesis: _ProcessNemesis) -> str:
+    """The preflight of kill and pause: the capability's name when ``cluster`` has the
+    one ``nemesis`` needs and (where it can tell) every node's server control answers;
+    PreflightError otherwise."""
+    what, capability = nemesis.start_f, nemesis.capability
+    if not supports(cluster, capability):
+        raise PreflightError(f"cluster {type(cluster).__name__} cannot {what} nodes "
+                             f"(not {capability.__name__})")
+    if callable(getattr(cluster, "server_state", None)):
+        nodes = list(cluster.nodes)
+        states = dict(zip(nodes, on_nodes(nodes, cluster.server_state)))
+        problems = {n: f"server control answered {s!r}" for n, s in states.items()
+                    if s not in ("running", "paused", "stopped")}
+        if problems:
+            raise PreflightError(f"{what} impossible: {detail(problems)}")
+    return capability.__name__
+
+
+def _fault(nemesis: type[_ProcessNemesis], heal_rank: int, colour: str) -> FaultKind:
+    """The fault kind ``nemesis`` does; healing undoes it on every node (``stop_f`` on
+    each: a node that is not broken is left as it is)."""
+
+    def build(opts: Mapping[str, Any], record: FaultRecord) -> Part:
+        targets = option_choices(opts, "targets", TARGETS)
+        return Part(nemesis(targets, record),
+                    FaultOps(nemesis.kind, lambda rng: {"f": nemesis.start_f, "value": rng.choice(targets)},
+                             {"f": nemesis.stop_f, "value": None}))
+
+    def heal(cluster: Any) -> list[str] | None:
+        if not supports(cluster, nemesis.capability):
+            return None
+        nodes = list(cluster.nodes)
+        on_nodes(nodes, getattr(cluster, nemesis.stop_f))
+        return nodes
+
+    return FaultKind(name=nemesis.kind, heal_rank=heal_rank, label=nemesis.kind, colour=colour,
+                     start_fs=frozenset({nemesis.start_f}), stop_fs=frozenset({nemesis.stop_f}),
+                     build=build, preflight=check, heal=heal)
+
+
+PAUSE = _fault(PauseNemesis, heal_rank=10, colour="#7f9c1a")
+KILL = _fault(KillNemesis, heal_rank=20, colour="#8c564b")
+FAULT = (KILL, PAUSE)

@@ -10,7 +10,8 @@ idempotent heal.
 The file is small JSON, replaced atomically (write, fsync, rename) so a crash mid-write
 leaves the previous version::
 
-    {"cluster": {"db": "etcd", "name": "faultline-etcd-1a2b", "nodes": ["n1", "n2", "n3"], ...},
+    {"cluster": {"backend": "compose", "db": "etcd", "name": "faultline-etcd-1a2b",
+                 "nodes": ["n1", "n2", "n3"], ...},
      "active": {"partition": {"grudge": {"n1": ["n2", "n3"], ...}},
                 "kill": ["n2"], "pause": ["n1"], "clock": {...}, "packet": {...}},
      "updated": "2026-11-24T03:10:11Z"}
@@ -30,12 +31,14 @@ from faultline.core.files import write_atomically
 
 FILENAME = "faults.json"
 
-CLUSTER_FIELDS = ("db", "name", "nodes", "image")
-"""Cluster attributes recorded so a later process can attach to the same cluster."""
+CLUSTER_FIELDS = ("backend", "db", "name", "nodes", "image")
+"""Cluster attributes recorded so a later process can attach to the same cluster: the
+backend that made it (:data:`faultline.backends.BACKENDS`) finds it again by name."""
 
 
 def cluster_info(cluster: object) -> dict[str, Any]:
-    """What the record needs to find ``cluster`` again: its db, project name, nodes, image."""
+    """What the record needs to find ``cluster`` again: its backend, db, name, nodes,
+    image (those it has)."""
     info: dict[str, Any] = {}
     for field in CLUSTER_FIELDS:
         value = getattr(cluster, field, None)

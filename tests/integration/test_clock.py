@@ -19,9 +19,9 @@ import pytest
 from kazoo.client import KazooClient
 
 from faultline.cluster import ComposeCluster
-from faultline.cluster.clock import FileClock, check_clock_capable
+from faultline.cluster.clock import FileClock
 from faultline.core.errors import PreflightError
-from faultline.faults.clock import BUMP, RESET, STROBE, ClockNemesis
+from faultline.faults.clock import BUMP, RESET, STROBE, ClockNemesis, check as clock_preflight
 from support import nemesis_op, wait_healthy, wait_until
 
 pytestmark = pytest.mark.integration
@@ -240,7 +240,7 @@ def test_plain_etcd_image_fails_preflight_with_a_clear_message():
     cluster.up()
     try:
         with pytest.raises(PreflightError, match="etcd-clock"):
-            check_clock_capable(cluster)
+            clock_preflight(cluster, ClockNemesis())
         with pytest.raises(PreflightError, match="etcd-clock"):
             ClockNemesis().setup({"cluster": cluster})
     finally:
@@ -248,5 +248,5 @@ def test_plain_etcd_image_fails_preflight_with_a_clear_message():
 
 
 def test_zookeeper_and_etcd_clock_images_pass_preflight(zk_cluster, etcd_cluster):
-    check_clock_capable(zk_cluster)
-    check_clock_capable(etcd_cluster)
+    clock_preflight(zk_cluster, ClockNemesis())
+    clock_preflight(etcd_cluster, ClockNemesis())

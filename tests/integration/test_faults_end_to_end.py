@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from faultline.faults.combined import package
+import faultline.faults
 from faultline.faults.schedule import step_rng
 from support import leftovers
 
@@ -55,7 +55,7 @@ def run_cli(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, str]:
 
 def nemesis_kinds(run_dir: str) -> set[str]:
     """The fault kinds whose start op completed without error in the run's history."""
-    kind_of = {f: kind for kind, fs in package(FAULTS).perf.items() for f in fs["start"]}
+    kind_of = {f: kind for kind in FAULTS for f in faultline.faults.FAULTS.get(kind).start_fs}
     kinds = set()
     with open(os.path.join(run_dir, "history.jsonl")) as fh:
         for line in fh:

@@ -12,11 +12,11 @@ import subprocess
 
 import pytest
 
-from faultline.cluster.clock import (
-    OFFSET_FILE, FileClock, check_clock_capable, clock_for, clock_image, format_offset, parse_offset)
+from faultline.cluster.clock import OFFSET_FILE, FileClock, clock_for, format_offset, parse_offset
 from faultline.core.errors import BadInputError, PreflightError
 from faultline.core.op import INFO, INVOKE, NEMESIS, Op
-from faultline.faults import clock as clock_nemesis
+from faultline.dbs import CLOCK_IMAGE, DBS, image
+from faultline.faults import FAULTS, clock as clock_nemesis
 from faultline.faults.clock import BUMP, RESET, STROBE, ClockNemesis
 from faultline.faults.record import FaultRecord, read
 
@@ -119,21 +119,22 @@ def test_capability_probe_tells_libfaketime_overlay_and_plain_images_apart(tmp_p
     (tmp_path / "et").mkdir()
     etcd = LocalNodes(tmp_path / "et")
     assert FileClock(etcd).capability("n1") == (None, 0.02)
-    assert check_clock_capable(etcd).settle_s == 0.02
+    assert clock_nemesis.check(etcd, ClockNemesis()).settle_s == 0.02
     (tmp_path / "et" / "etcd").write_bytes(b"\0ELF stock etcd")
     assert "lacks the clock overlay" in FileClock(etcd).capability("n1")[0]
 
     (tmp_path / "plain").mkdir()
     plain = LocalNodes(tmp_path / "plain", env={})
     assert "neither libfaketime nor" in FileClock(plain).capability("n2")[0]
-    with pytest.raises(PreflightError, match="etcd-clock.*n1: this image has neither"):
-        check_clock_capable(plain)
+    with pytest.raises(PreflightError, match="need the faultline/etcd-clock:3.4 image.*"
+                                             "n1, n2, n3: this image has neither"):
+        clock_nemesis.check(plain, ClockNemesis())
 
 
 def test_clusters_without_exec_have_no_file_clock():
     assert clock_for(object()) is None
     with pytest.raises(PreflightError, match="cannot run commands"):
-        check_clock_capable(object())
+        clock_nemesis.check(object(), ClockNemesis())
 
 
 # ---- the nemesis ------------------------------------------------------------------------
@@ -247,10 +248,25 @@ def test_preflight_refuses_a_cluster_that_cannot_skew(tmp_path):
         ClockNemesis().setup({"cluster": plain})
 
 
+def test_setup_alone_probes_once_and_opens_its_own_record(nodes, tmp_path):
+    ClockNemesis().setup({"cluster": nodes, "run_dir": str(tmp_path)})
+    assert nodes.execs == len(nodes.nodes)  # one probe per node, nothing else
+    assert read(tmp_path)["cluster"]["nodes"] == nodes.nodes and read(tmp_path)["active"] == {}
+
+
+def test_setup_given_what_the_preflight_found_probes_nothing(nodes):
+    found = clock_nemesis.check(nodes, ClockNemesis())
+    nodes.execs = 0
+    nem = ClockNemesis()
+    nem.setup({"cluster": nodes}, preflight=found)
+    assert nodes.execs == 0 and nem._clock is found
+
+
 # ---- the package part -------------------------------------------------------------------
 
 def test_build_draws_bumps_and_strobes_within_bounds():
-    nem, ops = clock_nemesis.build({"clock_max_s": 5, "targets": "one,leader"}, FaultRecord())
+    part = clock_nemesis.build({"clock_max_s": 5, "targets": "one,leader"}, FaultRecord())
+    nem, ops = part.nemesis, part.ops
     assert nem.fs() == {BUMP, STROBE, RESET}
     assert ops.stop == {"f": RESET, "value": None}
     rng = random.Random(3)
@@ -259,9 +275,9 @@ def test_build_draws_bumps_and_strobes_within_bounds():
     assert all(abs(s["value"]["delta_s"]) <= 5 for s in starts)
     assert {s["value"]["target"] for s in starts} == {"one", "leader"}
     assert all("period_s" not in s["value"] for s in starts)  # the nemesis picks it
-    _, fixed = clock_nemesis.build({"clock_modes": "strobe", "strobe_period_s": 0.5}, FaultRecord())
+    fixed = clock_nemesis.build({"clock_modes": "strobe", "strobe_period_s": 0.5}, FaultRecord()).ops
     assert fixed.start(rng)["value"]["period_s"] == 0.5 and "duration_s" not in fixed.start(rng)["value"]
-    _, only_bumps = clock_nemesis.build({"clock_modes": "bump"}, FaultRecord())
+    only_bumps = clock_nemesis.build({"clock_modes": "bump"}, FaultRecord()).ops
     assert {only_bumps.start(rng)["f"] for _ in range(20)} == {BUMP}
 
 
@@ -291,6 +307,7 @@ def test_a_read_whose_output_docker_lost_is_read_again(nodes):
     assert lost
 
 
-def test_clock_faults_on_etcd_need_the_etcd_clock_image():
-    assert clock_image("etcd", "faultline/etcd:3.4") == "faultline/etcd-clock:3.4"
-    assert clock_image("zookeeper", "faultline/zookeeper:3.8") == "faultline/zookeeper:3.8"
+def test_clock_faults_need_the_clock_image_which_for_etcd_is_its_own_build():
+    assert FAULTS.get("clock").image_role == CLOCK_IMAGE
+    assert image(DBS.get("etcd"), CLOCK_IMAGE).tag == "faultline/etcd-clock:3.4"
+    assert image(DBS.get("zookeeper"), CLOCK_IMAGE) == image(DBS.get("zookeeper"))

@@ -2,7 +2,8 @@
 (docker-py#2042), so a preflight never takes a lost answer for a broken node."""
 
 from faultline.backends.compose.cluster import ComposeCluster
-from faultline.faults.preflight import IPTABLES_PROBE, _node_problems
+from faultline.cluster.nodes import probe_problems
+from faultline.cluster.partition import PROBE_SCRIPT
 
 
 class LossyExec:
@@ -26,9 +27,9 @@ def test_server_state_rereads_a_lost_answer():
 
 
 def test_preflight_probes_reread_a_lost_answer():
-    assert _node_problems(LossyExec("yes\n"), IPTABLES_PROBE) == {}
+    assert probe_problems(LossyExec("yes\n"), PROBE_SCRIPT) == {}
 
 
 def test_preflight_probes_still_report_a_node_that_never_answers():
-    problems = _node_problems(LossyExec("yes\n", lost=99), IPTABLES_PROBE)
+    problems = probe_problems(LossyExec("yes\n", lost=99), PROBE_SCRIPT)
     assert set(problems) == {"n1", "n2", "n3"}

@@ -10,8 +10,7 @@ from faultline.core.generator import phases, time_limit
 from faultline.core.generator.testing import simulate
 from faultline.core.history import History
 from faultline.core.op import INFO, INVOKE, NEMESIS, Op
-from faultline.faults import fault_intervals, package, process
-from faultline.faults.combined import HEAL_ORDER
+from faultline.faults import FAULTS, fault_intervals, package, process
 from faultline.faults.partition import PartitionNemesis
 from faultline.faults.record import FILENAME, FaultRecord, read
 
@@ -90,17 +89,18 @@ def test_final_generator_stops_every_fault_then_waits_for_recovery():
     pkg = package(["kill", "partition", "pause"], {"recovery": 7})
     history = simulate(phases(pkg.final_generator, {"f": "read", "value": None}), concurrency=1)
     stops = [op.f for op in nemesis_ops(history) if op.type == INVOKE]
-    assert stops == ["resume", "start", "stop-partition"]  # HEAL_ORDER, not the order asked
+    assert stops == ["resume", "start", "stop-partition"]  # by heal rank, not the order asked
     read_op = next(op for op in history if op.f == "read")
     assert read_op.time >= 7 * NS
 
 
-def test_perf_names_the_start_and_stop_fs_of_each_fault():
-    pkg = package(["pause", "partition"])
-    assert pkg.perf == {
-        "pause": {"start": {"pause"}, "stop": {"resume"}},
-        "partition": {"start": {"start-partition"}, "stop": {"stop-partition"}},
-    }
+def test_each_fault_names_its_start_and_stop_fs_and_they_are_its_nemesis_fs():
+    assert FAULTS.get("pause").start_fs == {"pause"} and FAULTS.get("pause").stop_fs == {"resume"}
+    assert FAULTS.get("partition").start_fs == {"start-partition"}
+    for fault in FAULTS:
+        part = fault.build({}, FaultRecord())
+        assert part.nemesis.fs() == fault.start_fs | fault.stop_fs
+        assert part.ops.stop["f"] in fault.stop_fs
 
 
 @pytest.mark.parametrize("names, opts, message", [
@@ -143,7 +143,7 @@ def test_composed_nemesis_records_faults_before_applying_and_heals_all(tmp_path)
     # Setup repairs whatever an earlier run may have left: every node resumed and started.
     assert sorted(cluster.calls) == sorted([(w, n) for w in ("resume", "start") for n in cluster.nodes]
                                            + [("heal", None)])
-    assert nem.mechanisms == {"pause": "Pausable", "kill": "Killable", "partition": "iptables"}
+    assert nem.found == {"pause": "Pausable", "kill": "Killable", "partition": "Partitionable"}
     cluster.calls.clear()
     assert read(tmp_path)["cluster"] == {"db": "etcd", "name": "faultline-fake",
                                          "nodes": ["n1", "n2", "n3"]}
@@ -158,8 +158,8 @@ def test_composed_nemesis_records_faults_before_applying_and_heals_all(tmp_path)
     nem.teardown(test)
     assert read(tmp_path)["active"] == {}
     heals = [what for what, _ in cluster.calls if what in ("resume", "start", "heal")]
-    assert heals == ["resume", "resume", "start", "heal"]  # HEAL_ORDER: pause, kill, partition
-    assert HEAL_ORDER.index("pause") < HEAL_ORDER.index("kill") < HEAL_ORDER.index("partition")
+    assert heals == ["resume", "resume", "start", "heal"]  # by heal rank: pause, kill, partition
+    assert list(nem.parts) == ["pause", "kill", "partition"]
 
 
 def test_teardown_carries_on_past_a_failing_part_and_reports_it(tmp_path):
@@ -210,9 +210,14 @@ def test_setup_refuses_a_cluster_without_the_capability():
 
 def test_record_survives_as_json_and_rejects_other_files(tmp_path):
     record = FaultRecord()
-    record.open(FakeCluster(), tmp_path)
+    cluster = FakeCluster()
+    cluster.backend = "compose"
+    record.open(cluster, tmp_path)
     record.set("kill", ["n1"])
-    assert json.loads((tmp_path / FILENAME).read_text())["active"] == {"kill": ["n1"]}
+    data = json.loads((tmp_path / FILENAME).read_text())
+    assert data["active"] == {"kill": ["n1"]}
+    assert data["cluster"] == {"backend": "compose", "db": "etcd", "name": "faultline-fake",
+                               "nodes": ["n1", "n2", "n3"]}  # what finds the cluster again
     (tmp_path / "other.json").write_text("[1, 2]")
     with pytest.raises(ValueError, match="not a fault record"):
         read(tmp_path / "other.json")
@@ -237,5 +242,4 @@ def test_fault_intervals_run_from_applied_start_to_healed_stop():
         {"fault": "kill", "start": 1.5, "stop": 3.2, "value": {"nodes": ["n1"]}},
         {"fault": "clock", "start": 6.5, "stop": None, "value": {"offsets": {"n1": 3.0}}},
     ]
-    only_kill = package(["kill"]).perf
-    assert [i["fault"] for i in fault_intervals(history, only_kill)] == ["kill"]
+    assert [i["fault"] for i in fault_intervals(history, [FAULTS.get("kill")])] == ["kill"]

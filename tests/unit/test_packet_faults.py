@@ -107,6 +107,7 @@ class ScriptCluster:
         self.nodes = ["n1", "n2", "n3"]
         self.facts = facts
         self.scripts: list[tuple[str, str]] = []
+        self.probes = 0
         self._leader = leader
 
     def leader(self):
@@ -118,6 +119,7 @@ class ScriptCluster:
     def exec(self, node, argv, *, check=True):
         script = argv[2]
         if script == PROBE_SCRIPT:
+            self.probes += 1
             return 0, "".join(f"{k}={'yes' if v else 'no'}\n" for k, v in self.facts.items())
         self.scripts.append((node, script))
         return 0, ""
@@ -172,6 +174,25 @@ def test_setup_refuses_a_cluster_without_the_tools():
         PacketNemesis().setup({"cluster": object()})
 
 
+def test_setup_alone_probes_once_and_opens_its_own_record(tmp_path):
+    cluster = ScriptCluster()
+    nem = PacketNemesis(PacketFault(loss=0.2))
+    nem.setup({"cluster": cluster, "seed": 1, "run_dir": str(tmp_path)})
+    assert cluster.probes == len(cluster.nodes)
+    assert read(tmp_path)["cluster"]["name"] == "faultline-fake"
+    nem.invoke({"cluster": cluster}, invoke(START, {"nodes": ["n1"]}))
+    assert read(tmp_path)["active"]["packet"]["nodes"] == ["n1"]
+
+
+def test_setup_given_what_the_preflight_found_probes_nothing():
+    cluster = ScriptCluster()
+    nem = PacketNemesis(PacketFault(delay_ms=10))
+    found = packet_nemesis.check(cluster, nem)
+    assert found.method == "iptables" and cluster.probes == 3
+    nem.setup({"cluster": cluster, "seed": 1}, preflight=found)
+    assert cluster.probes == 3
+
+
 def test_teardown_without_setup_heals_every_node():
     cluster = ScriptCluster()
     PacketNemesis().teardown({"cluster": cluster})
@@ -194,8 +215,9 @@ def test_shaper_leftovers_lists_our_state_and_rereads_lost_output():
 
 
 def test_build_makes_start_ops_from_the_targets():
-    nem, ops = packet_nemesis.build({"targets": "one,minority", "packet_delay_ms": 0,
-                                     "packet_loss": 0.3}, FaultRecord())
+    part = packet_nemesis.build({"targets": "one,minority", "packet_delay_ms": 0,
+                                 "packet_loss": 0.3}, FaultRecord())
+    nem, ops = part.nemesis, part.ops
     assert nem.fault == PacketFault(loss=0.3)  # jitter defaults to at most the delay
     rng = random.Random(1)
     assert {ops.start(rng)["value"]["target"] for _ in range(50)} == {"one", "minority"}
