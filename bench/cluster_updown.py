@@ -10,7 +10,7 @@ import argparse
 import os
 import time
 
-from faultline.cluster import ComposeCluster
+from faultline.backends.compose import ComposeCluster
 
 
 def main() -> None:

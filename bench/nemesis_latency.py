@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from faultline.cluster import ComposeCluster  # noqa: E402
-from faultline.faults import grudges, preflight  # noqa: E402
+from faultline.backends.compose import ComposeCluster  # noqa: E402
+from faultline.faults import grudges, package, preflight  # noqa: E402
 from faultline.faults.heal import heal_cluster  # noqa: E402
 
 
@@ -45,7 +45,7 @@ def main() -> int:
             node = nodes[i % len(nodes)]
             steps = [
                 ("preflight partition,kill,pause",
-                 lambda: preflight.check(cluster, ["partition", "kill", "pause"])),
+                 lambda: preflight.check(cluster, package(["partition", "kill", "pause"]).nemesis.parts)),
                 ("heal_cluster (all kinds, all nodes)", lambda: heal_cluster(cluster)),
                 ("partition isolate", lambda: cluster.partition(grudges.isolate(nodes, node))),
                 ("partition heal", cluster.heal),

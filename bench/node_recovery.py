@@ -14,7 +14,7 @@ import argparse
 import os
 import time
 
-from faultline.cluster import ComposeCluster
+from faultline.backends.compose import ComposeCluster
 
 
 def seconds_until(predicate, timeout: float = 60.0) -> float:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from faultline.cluster import ComposeCluster  # noqa: E402
+from faultline.backends.compose import ComposeCluster  # noqa: E402
 from faultline.cluster.packet import PacketFault, PacketShaper  # noqa: E402
 
 CONNECT = """

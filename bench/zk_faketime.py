@@ -19,7 +19,7 @@ import time
 
 from kazoo.client import KazooClient
 
-from faultline.cluster import ComposeCluster
+from faultline.backends.compose import ComposeCluster
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 

@@ -4,14 +4,17 @@ build: makes debian:bookworm-slim with debootstrap when it is missing, then buil
 selected image that is missing or stale (its compose/ sources changed since it was built);
 ``--force`` rebuilds current images too (the layer cache still applies).
 status: one line per image: current | stale | missing, size, creation time.
+
+The images are every registered db's (:class:`faultline.dbs.protocol.Image`), built for the
+compose backend, the one backend that runs them.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from faultline.backends.compose import images
-from faultline.backends.compose.cluster import docker_client
+from faultline.backends.compose import BACKEND as COMPOSE, images
+from faultline.backends.compose.daemon import docker_client
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -19,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     build = actions.add_parser("build", help="build missing or stale images")
-    build.add_argument("--db", action="append", choices=sorted(images.IMAGES),
+    build.add_argument("--db", action="append", choices=sorted(images.table()),
                        help="image to build (repeatable; default: all)")
     build.add_argument("--force", action="store_true", help="rebuild even current images")
     build.set_defaults(func=run_build)
@@ -32,29 +35,15 @@ def _say(message: str) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    client = docker_client()
-    root = images.compose_dir()
-    base_seconds = images.ensure_base(client, root, _say)
-    if base_seconds is not None:
-        _say(f"built {images.BASE_IMAGE} in {base_seconds:.0f} s")
-    for spec in images.select(args.db):
-        state = images.image_state(client, spec, root).state
-        if state == "current" and not args.force:
-            _say(f"{spec.tag} is current")
-            continue
-        _say(f"building {spec.tag} ({state})")
-        seconds = images.build(spec, root)
-        _say(f"built {spec.tag} in {seconds:.0f} s")
+    COMPOSE.build_images(args.db, force=args.force, say=_say)
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
-    client = docker_client()
-    root = images.compose_dir()
-    base = "present" if images.base_present(client) else "missing"
+    found = COMPOSE.image_status()
+    base = "present" if images.base_present(docker_client()) else "missing"
     print(f"{images.BASE_IMAGE:28} {base}")
-    for spec in images.IMAGES.values():
-        s = images.image_state(client, spec, root)
+    for s in found:
         size = f"{s.size_mb:.0f} MB" if s.size_mb is not None else ""
-        print(f"{spec.tag:28} {s.state:8} {size:>8}  {(s.created or '')[:19]}")
+        print(f"{s.image.tag:28} {s.state:8} {size:>8}  {(s.created or '')[:19]}")
     return 0

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from faultline.cluster import ComposeCluster
-from faultline.backends.compose.cluster import docker_client
+from faultline.backends.compose import ComposeCluster
+from faultline.backends.compose.daemon import docker_client
 from faultline.core.errors import PreflightError
 from support import DBS
 

@@ -10,10 +10,11 @@ import time
 
 import docker
 
+import faultline.dbs
 from faultline.backends.compose.cluster import PROJECT_LABEL
 from faultline.core.op import INVOKE, NEMESIS, Op
 
-DBS = ["etcd", "zookeeper"]  # every db the integration tier runs against
+DBS = list(faultline.dbs.DBS.names())  # every db the integration tier runs against
 
 
 def wait_until(predicate, timeout: float = 30.0, what: str = "condition") -> None:

@@ -18,7 +18,7 @@ import uuid
 import pytest
 from kazoo.client import KazooClient
 
-from faultline.cluster import ComposeCluster
+from faultline.backends.compose import ComposeCluster
 from faultline.cluster.clock import FileClock
 from faultline.core.errors import PreflightError
 from faultline.faults.clock import BUMP, RESET, STROBE, ClockNemesis, check as clock_preflight

@@ -14,8 +14,9 @@ import os
 import pytest
 from kazoo.client import KazooClient
 
-from faultline.cluster import Cluster, ComposeCluster, Killable, Pausable, supports
-from faultline.dbs.probes import zk_status
+from faultline.backends.compose import ComposeCluster
+from faultline.cluster import Cluster, Killable, Pausable, supports
+from faultline.dbs.zookeeper.probes import zk_status
 from faultline.core.errors import ClusterError, PreflightError
 from support import DBS, leftovers, wait_until
 

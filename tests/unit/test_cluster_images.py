@@ -15,7 +15,7 @@ def test_source_hash_changes_with_any_source_file(tmp_path: Path):
     for sub in ("common", "etcd", "zookeeper"):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "x.sh").write_text(sub)
-    spec = images.IMAGES["etcd"]
+    spec = images.table()["etcd"]
     before = images.source_hash(spec, tmp_path)
     (tmp_path / "zookeeper" / "x.sh").write_text("changed")   # not an etcd source
     assert images.source_hash(spec, tmp_path) == before
@@ -25,13 +25,19 @@ def test_source_hash_changes_with_any_source_file(tmp_path: Path):
 
 def test_real_compose_dir_has_every_dockerfile():
     root = images.compose_dir()
-    for spec in images.IMAGES.values():
+    for spec in images.table().values():
         assert (root / spec.dockerfile).is_file()
         assert all((root / sub).is_dir() for sub in spec.sources)
 
 
+def test_table_lists_every_default_image_before_the_clock_builds():
+    assert list(images.table()) == ["etcd", "zookeeper", "etcd-clock"]
+    assert images.by_tag("faultline/etcd-clock:3.4").name == "etcd-clock"
+    assert images.by_tag("someone/else:1") is None
+
+
 def test_select():
-    assert [s.name for s in images.select(None)] == list(images.IMAGES)
+    assert [s.name for s in images.select(None)] == list(images.table())
     assert [s.name for s in images.select(["zookeeper"])] == ["zookeeper"]
     with pytest.raises(BadInputError):
         images.select(["mysql"])

@@ -1,11 +1,13 @@
-"""The docker compose backend: a real ZooKeeper or etcd cluster, one container per node.
+"""One docker compose cluster of any registered db, one container per node.
 
 ``ComposeCluster`` implements :class:`~faultline.cluster.protocol.Cluster` plus
-:class:`Killable`, :class:`Pausable` and :class:`Partitionable`. The compose CLI (v1 or v2, detected) brings the
-cluster up from a generated compose file; container-level work (exec, inspect, logs,
-removal) goes through the Docker SDK. Inside every container a supervisor (PID 1) runs the
-server, so ``kill``/``pause`` hit the server process only and the container, its network
-namespace, iptables rules and ``/run/faultline`` files stay (see docs/cluster.md).
+:class:`Killable`, :class:`Pausable` and :class:`Partitionable`. Everything that depends
+on the database (image, client port, server launcher, health and leader probes) comes from
+its descriptor (:class:`faultline.dbs.protocol.DB`). The compose CLI (v1 or v2, detected)
+brings the cluster up from a generated compose file; container-level work (exec, inspect,
+logs, removal) goes through the Docker SDK. Inside every container a supervisor (PID 1)
+runs the server, so ``kill``/``pause`` hit the server process only and the container, its
+network namespace, iptables rules and ``/run/faultline`` files stay (see docs/cluster.md).
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ import docker
 import docker.errors
 
 from faultline.backends.compose import file as compose_file, images
-from faultline.dbs import probes
-from faultline.cluster.clock import exec_read
 from faultline.backends.compose.cli import ComposeCLI, installed
+from faultline.backends.compose.daemon import docker_client
+from faultline.cluster.nodes import exec_read
 from faultline.cluster.partition import IptablesPartitioner
-from faultline.cluster.protocol import Grudge
+from faultline.cluster.protocol import Grudge, node_names
 from faultline.core.errors import BadInputError, ClusterError, PreflightError
+from faultline.dbs import DBS, DB, Image, image as default_image
 
 log = logging.getLogger(__name__)
 
@@ -58,22 +61,13 @@ def project_name(db: str, name: str | None = None) -> str:
     return name
 
 
-def docker_client() -> docker.DockerClient:
-    """A connected Docker client, or PreflightError when the daemon is unreachable."""
-    try:
-        client = docker.from_env(timeout=30)
-        client.ping()
-    except docker.errors.DockerException as e:
-        raise PreflightError(f"Docker is not running or not reachable: {e}") from None
-    return client
-
-
 def default_workdir() -> str:
     return os.path.join(tempfile.gettempdir(), "faultline-clusters")
 
 
 class ComposeCluster:
-    """One cluster of ``nodes`` containers of ``db`` (``etcd`` | ``zookeeper``).
+    """One cluster of ``nodes`` containers of ``db`` (a registered db's name, e.g. ``etcd``,
+    or its descriptor).
 
     ``name``: compose project name (default ``faultline-<db>-<random>``). ``image``:
     the image to run (default the db's, e.g. ``faultline/etcd:3.4``; any image with the
@@ -82,14 +76,17 @@ class ComposeCluster:
     environment for every node (image knobs, see docs/cluster.md).
     """
 
-    def __init__(self, db: str, nodes: int = 3, *, name: str | None = None,
+    backend = "compose"
+    """The backend that made the cluster (recorded in ``faults.json``, for ``cluster heal``)."""
+
+    def __init__(self, db: str | DB, nodes: int = 3, *, name: str | None = None,
                  image: str | None = None, workdir: str | None = None,
                  env: Mapping[str, str] | None = None, up_timeout: float = UP_TIMEOUT_S):
-        self.spec = compose_file.db_spec(db)
-        self.db = db
-        self.nodes: list[str] = compose_file.node_names(nodes)
-        self.name = project_name(db, name)
-        self.image = image or self.spec.image
+        self.database: DB = DBS.get(db) if isinstance(db, str) else db
+        self.db = self.database.name
+        self.nodes: list[str] = node_names(nodes)
+        self.name = project_name(self.db, name)
+        self.image = image or default_image(self.database).tag
         self.workdir = workdir or default_workdir()
         self.env = dict(env or {})
         self.up_timeout = up_timeout
@@ -121,19 +118,19 @@ class ComposeCluster:
 
     def preflight(self) -> ComposeCLI:
         """Docker reachable, the image present, a compose CLI installed; else PreflightError."""
-        spec = images.by_tag(self.image)
+        known = images.by_tag(self.image)
         try:
             self.client.images.get(self.image)
         except docker.errors.ImageNotFound:
-            build = f"faultline images build --db {spec.name}" if spec else "faultline images build"
+            build = "faultline images build" + (f" --db {known.name}" if known else "")
             raise PreflightError(f"image {self.image} is missing: run `{build}`") from None
-        if spec is not None:
-            self._warn_if_stale(spec)
+        if known is not None:
+            self._warn_if_stale(known)
         return installed()
 
-    def _warn_if_stale(self, spec: images.ImageSpec) -> None:
+    def _warn_if_stale(self, known: Image) -> None:
         try:
-            state = images.image_state(self.client, spec, images.compose_dir()).state
+            state = images.image_state(self.client, known, images.compose_dir()).state
         except PreflightError:      # no compose/ sources here (installed package): cannot tell
             return
         if state == "stale":
@@ -147,7 +144,8 @@ class ComposeCluster:
         os.makedirs(os.path.dirname(self.compose_path), exist_ok=True)
         with open(self.compose_path, "w", encoding="utf-8") as fh:
             fh.write(compose_file.dumps(
-                compose_file.render(self.db, len(self.nodes), self.name, self.image, self.env)))
+                compose_file.render(self.database, len(self.nodes), self.name, self.image,
+                                    self.env)))
         try:
             self._compose_up(cli)
             self._read_ips()
@@ -262,7 +260,7 @@ class ComposeCluster:
         return self._ips.get(node) or self._read_ip(node)
 
     def address(self, node: str) -> tuple[str, int]:
-        return self.peer_ip(node), self.spec.client_port
+        return self.peer_ip(node), self.database.client_port
 
     def exec(self, node: str, argv: Sequence[str], *, check: bool = True) -> tuple[int, str]:
         try:
@@ -283,22 +281,16 @@ class ComposeCluster:
             host, port = self.address(node)
         except ClusterError:
             return False
-        if self.db == "etcd":
-            return probes.etcd_healthy(host, port)
-        status = probes.zk_status(host, port)
-        return status is not None and status.serving
+        return self.database.healthy(host, port)
 
     def leader(self) -> str | None:
-        probe = probes.etcd_status if self.db == "etcd" else probes.zk_status
         statuses = {}
         for node in self.nodes:
             try:
-                statuses[node] = probe(*self.address(node))
+                statuses[node] = self.database.status(*self.address(node))
             except ClusterError:        # container gone: no opinion
                 statuses[node] = None
-        if self.db == "etcd":
-            return probes.etcd_leader(statuses)
-        return probes.zk_leader(statuses)
+        return self.database.leader(statuses)
 
     # ---- capabilities: Killable, Pausable ----------------------------------------------
 

@@ -14,45 +14,33 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import docker
 import docker.errors
 
+from faultline.backends.compose.daemon import docker_client
+from faultline.backends.protocol import ImageStatus
 from faultline.core.errors import BadInputError, PreflightError
+from faultline.dbs import DBS, DEFAULT_IMAGE, Image
 
 BASE_IMAGE = "debian:bookworm-slim"
 SOURCE_LABEL = "org.faultline.sources"
 
 
-@dataclass(frozen=True)
-class ImageSpec:
-    """One buildable image: its tag, Dockerfile (relative to compose/) and the compose/
-    subdirectories whose files it COPYs (they make up its source hash)."""
-
-    name: str
-    tag: str
-    dockerfile: str
-    sources: tuple[str, ...]
+def table() -> dict[str, Image]:
+    """Every registered db's images by name: first each db's default image, then the others
+    (the clock builds, which compile for minutes)."""
+    dbs = DBS.values()
+    ordered = [db.images[DEFAULT_IMAGE] for db in dbs]
+    ordered += [image for db in dbs for role, image in db.images.items() if role != DEFAULT_IMAGE]
+    return {image.name: image for image in ordered}
 
 
-IMAGES: dict[str, ImageSpec] = {
-    "etcd": ImageSpec("etcd", "faultline/etcd:3.4", "etcd/Dockerfile", ("common", "etcd")),
-    "zookeeper": ImageSpec(
-        "zookeeper", "faultline/zookeeper:3.8", "zookeeper/Dockerfile", ("common", "zookeeper")),
-    # etcd built from Debian's Go sources with a wall-clock offset (clock faults on etcd);
-    # compiling takes minutes, see docs/faults-clock-packet.md.
-    "etcd-clock": ImageSpec(
-        "etcd-clock", "faultline/etcd-clock:3.4", "etcd-clock/Dockerfile",
-        ("common", "etcd", "etcd-clock")),
-}
-
-
-def by_tag(tag: str) -> ImageSpec | None:
-    """The spec of the image tagged ``tag``; None for an image faultline does not build."""
-    return next((spec for spec in IMAGES.values() if spec.tag == tag), None)
+def by_tag(tag: str) -> Image | None:
+    """The image tagged ``tag``; None for an image faultline does not build."""
+    return next((image for image in table().values() if image.tag == tag), None)
 
 
 def compose_dir() -> Path:
@@ -66,19 +54,20 @@ def compose_dir() -> Path:
     return path
 
 
-def select(names: list[str] | None) -> list[ImageSpec]:
+def select(names: Sequence[str] | None) -> list[Image]:
+    images = table()
     if not names:
-        return list(IMAGES.values())
-    unknown = [n for n in names if n not in IMAGES]
+        return list(images.values())
+    unknown = [n for n in names if n not in images]
     if unknown:
-        raise BadInputError(f"unknown image {unknown[0]!r}: choose from {', '.join(IMAGES)}")
-    return [IMAGES[n] for n in names]
+        raise BadInputError(f"unknown image {unknown[0]!r}: choose from {', '.join(images)}")
+    return [images[n] for n in names]
 
 
-def source_hash(spec: ImageSpec, root: Path) -> str:
+def source_hash(image: Image, root: Path) -> str:
     """sha256 over the relative paths and contents of the image's source files."""
     digest = hashlib.sha256()
-    for sub in spec.sources:
+    for sub in image.sources:
         for path in sorted((root / sub).rglob("*")):
             if path.is_file():
                 digest.update(str(path.relative_to(root)).encode() + b"\0")
@@ -86,22 +75,21 @@ def source_hash(spec: ImageSpec, root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class ImageState:
-    spec: ImageSpec
-    state: str             # "current" | "stale" | "missing"
-    size_mb: float | None
-    created: str | None
-
-
-def image_state(client: docker.DockerClient, spec: ImageSpec, root: Path) -> ImageState:
+def image_state(client: docker.DockerClient, image: Image, root: Path) -> ImageStatus:
     try:
-        image = client.images.get(spec.tag)
+        built = client.images.get(image.tag)
     except docker.errors.ImageNotFound:
-        return ImageState(spec, "missing", None, None)
-    built_from = (image.labels or {}).get(SOURCE_LABEL)
-    state = "current" if built_from == source_hash(spec, root) else "stale"
-    return ImageState(spec, state, image.attrs.get("Size", 0) / 1e6, image.attrs.get("Created"))
+        return ImageStatus(image, "missing", None, None)
+    built_from = (built.labels or {}).get(SOURCE_LABEL)
+    state = "current" if built_from == source_hash(image, root) else "stale"
+    return ImageStatus(image, state, built.attrs.get("Size", 0) / 1e6, built.attrs.get("Created"))
+
+
+def statuses(client: docker.DockerClient | None = None) -> list[ImageStatus]:
+    """Every image of :func:`table`: current, stale or missing."""
+    client = client or docker_client()
+    root = compose_dir()
+    return [image_state(client, image, root) for image in table().values()]
 
 
 def base_present(client: docker.DockerClient) -> bool:
@@ -128,11 +116,29 @@ def ensure_base(client: docker.DockerClient, root: Path, say: Progress) -> float
                           f"building {BASE_IMAGE}")
 
 
-def build(spec: ImageSpec, root: Path) -> float:
+def build(image: Image, root: Path) -> float:
     """``docker build`` one image, its output streamed to the terminal; returns seconds."""
-    argv = ["docker", "build", "-t", spec.tag, "-f", str(root / spec.dockerfile),
-            "--label", f"{SOURCE_LABEL}={source_hash(spec, root)}", str(root)]
-    return _run_streaming(argv, f"building {spec.tag}")
+    argv = ["docker", "build", "-t", image.tag, "-f", str(root / image.dockerfile),
+            "--label", f"{SOURCE_LABEL}={source_hash(image, root)}", str(root)]
+    return _run_streaming(argv, f"building {image.tag}")
+
+
+def build_missing(names: Sequence[str] | None, *, force: bool, say: Progress) -> None:
+    """Build the base image if it is missing, then each selected image (default: all) that
+    is missing or stale, or every one with ``force``; ``say`` reports progress."""
+    client = docker_client()
+    root = compose_dir()
+    base_seconds = ensure_base(client, root, say)
+    if base_seconds is not None:
+        say(f"built {BASE_IMAGE} in {base_seconds:.0f} s")
+    for image in select(names):
+        state = image_state(client, image, root).state
+        if state == "current" and not force:
+            say(f"{image.tag} is current")
+            continue
+        say(f"building {image.tag} ({state})")
+        seconds = build(image, root)
+        say(f"built {image.tag} in {seconds:.0f} s")
 
 
 def _run_streaming(argv: list[str], what: str) -> float:

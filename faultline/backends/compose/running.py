@@ -7,46 +7,33 @@ puts on every container: the compose project, ``faultline.db`` and ``faultline.n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import docker
 
-from faultline.backends.compose.cluster import PROJECT_LABEL, ComposeCluster, docker_client
+from faultline.backends.compose.cluster import PROJECT_LABEL, PROJECT_PREFIX, ComposeCluster
+from faultline.backends.compose.daemon import docker_client
+from faultline.backends.protocol import ClusterInfo
 from faultline.core.errors import BadInputError
 
 
-@dataclass(frozen=True)
-class RunningCluster:
-    name: str
-    db: str
-    nodes: tuple[str, ...]
-    image: str
-    states: dict[str, str]     # node -> container state (running, exited, ..., missing)
-
-    def handle(self) -> ComposeCluster:
-        """A ComposeCluster handle on this cluster."""
-        return ComposeCluster(self.db, len(self.nodes), name=self.name, image=self.image)
-
-
 def running_clusters(client: docker.DockerClient | None = None,
-                     db: str | None = None) -> dict[str, RunningCluster]:
+                     db: str | None = None) -> dict[str, ClusterInfo]:
     """Every faultline cluster on this host (optionally of one db), by project name."""
     client = client or docker_client()
-    found: dict[str, RunningCluster] = {}
+    found: dict[str, tuple[str, tuple[str, ...], str]] = {}    # name -> db, nodes, image
+    states: dict[str, dict[str, str]] = {}
     for container in client.containers.list(all=True, filters={"label": "faultline.db"}):
         labels = container.labels
         name = labels.get(PROJECT_LABEL)
         if name is None or (db is not None and labels["faultline.db"] != db):
             continue
         config = container.attrs["Config"]
-        cluster = found.setdefault(name, RunningCluster(
-            name, labels["faultline.db"], _nodes_from_env(config.get("Env") or []),
-            config["Image"], {}))
-        cluster.states[labels.get("faultline.node", container.name)] = container.status
+        found.setdefault(name, (labels["faultline.db"], _nodes_from_env(config.get("Env") or []),
+                                config["Image"]))
+        states.setdefault(name, {})[labels.get("faultline.node", container.name)] = container.status
     return {
-        name: RunningCluster(c.name, c.db, c.nodes, c.image,
-                             {n: c.states.get(n, "missing") for n in c.nodes})
-        for name, c in sorted(found.items())
+        name: ClusterInfo(name, db_name, nodes, image,
+                          {n: states[name].get(n, "missing") for n in nodes})
+        for name, (db_name, nodes, image) in sorted(found.items())
     }
 
 
@@ -59,12 +46,16 @@ def _nodes_from_env(env: list[str]) -> tuple[str, ...]:
     return ()
 
 
+def handle(info: ClusterInfo) -> ComposeCluster:
+    """A ComposeCluster handle on the cluster ``info`` describes."""
+    return ComposeCluster(info.db, len(info.nodes), name=info.name, image=info.image)
+
+
 def attach(name: str, client: docker.DockerClient | None = None) -> ComposeCluster:
     """A ComposeCluster handle on the existing cluster ``name`` (BadInputError if none)."""
     clusters = running_clusters(client)
-    candidates = [name, f"faultline-{name}"]
-    for candidate in candidates:
+    for candidate in (name, PROJECT_PREFIX + name):
         if candidate in clusters:
-            return clusters[candidate].handle()
+            return handle(clusters[candidate])
     known = ", ".join(clusters) or "none"
     raise BadInputError(f"no faultline cluster named {name!r} (existing: {known})")
