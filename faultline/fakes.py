@@ -1,11 +1,16 @@
-"""In-memory stand-ins for a database cluster and its clients, for tests without Docker.
+"""In-memory stand-ins for a database cluster, its clients and a backend, for tests
+without Docker.
 
 :class:`FakeRegisters` is a linearizable key -> value store (or, with ``stale_reads``, one
 that sometimes serves an older value, to produce non-linearizable histories on purpose).
 :class:`FakeClient` implements :class:`faultline.core.client.Client` over it with the register
 workload's ops (``read``, ``write``, ``cas``). ``misbehave(op)`` lets a test make chosen
 ops hang (``"hang"``: the interpreter's timeout must fire) or raise (``"raise"``).
-:class:`FakeCluster` implements the Cluster protocol without containers.
+:class:`FakeCluster` implements the Cluster protocol without containers, and
+:class:`FakeBackend` the Backend protocol over fake clusters (which live in the backend,
+so ``attach`` and ``heal`` find them again). With a db descriptor whose client factory is
+:func:`fake_client_factory`, a test can register a db, a workload, a fault and this
+backend and run ``faultline test`` end to end (tests/unit/test_registries.py).
 """
 
 from __future__ import annotations
@@ -15,7 +20,12 @@ import os
 import random
 from typing import Any, Callable, Mapping, Sequence
 
+from faultline.backends.protocol import ClusterInfo
+from faultline.cluster.protocol import node_names
+from faultline.core.errors import BadInputError
 from faultline.core.op import FAIL, OK, Op
+from faultline.core.vocabulary import CAS_MISMATCH
+from faultline.faults.heal import heal_run
 
 
 class FakeRegisters:
@@ -39,7 +49,7 @@ class FakeRegisters:
         if op.f == "cas":
             expected, new = op.value
             if self.values.get(k) != expected:
-                return op.with_(type=FAIL, error="cas-mismatch")  # faultline.checkers.models.CAS_MISMATCH
+                return op.with_(type=FAIL, error=CAS_MISMATCH)
             self._set(k, new)
             return op.with_(type=OK)
         raise ValueError(f"unknown f {op.f!r}")
@@ -87,12 +97,16 @@ def fake_client_factory(registers: FakeRegisters, **kw: Any) -> Callable[[], Fak
 
 
 class FakeCluster:
-    """A Cluster with no containers: records calls, writes a fake log per node."""
+    """A Cluster with no containers: records calls, writes a fake log per node. It has no
+    capabilities (no exec in nodes, no kill, ...): faults that need them refuse it."""
 
-    def __init__(self, db: str, nodes: Sequence[str], name: str = "fake"):
+    def __init__(self, db: str, nodes: Sequence[str], name: str = "fake",
+                 backend: str = "fake", image: str | None = None):
         self.db = db
         self.nodes = list(nodes)
         self.name = name
+        self.backend = backend
+        self.image = image
         self.calls: list[str] = []
         self.is_up = False
 
@@ -113,12 +127,43 @@ class FakeCluster:
     def healthy(self, node: str) -> bool:
         return self.is_up
 
-    def exec(self, node: str, argv: Sequence[str], *, check: bool = True) -> tuple[int, str]:
-        return 0, ""
-
     def collect_logs(self, dest_dir: str) -> None:
         self.calls.append("collect_logs")
         for node in self.nodes:
             os.makedirs(os.path.join(dest_dir, node), exist_ok=True)
             with open(os.path.join(dest_dir, node, "server.log"), "w") as fh:
                 fh.write(f"fake log of {node}\n")
+
+
+class FakeBackend:
+    """The Backend protocol over :class:`FakeCluster` s, kept by name in ``clusters``."""
+
+    def __init__(self, name: str = "fake"):
+        self.name = name
+        self.clusters: dict[str, FakeCluster] = {}
+
+    def create(self, db: Any, nodes: int, *, name: str | None = None, image: str | None = None,
+               env: Mapping[str, str] | None = None) -> FakeCluster:
+        cluster = FakeCluster(db.name, node_names(nodes), name=name or f"fake-{len(self.clusters) + 1}",
+                              backend=self.name, image=image)
+        self.clusters[cluster.name] = cluster
+        return cluster
+
+    def attach(self, name: str) -> FakeCluster:
+        if name not in self.clusters:
+            raise BadInputError(f"no fake cluster named {name!r}")
+        return self.clusters[name]
+
+    def list(self, db: str | None = None) -> dict[str, Any]:
+        return {n: ClusterInfo(n, c.db, tuple(c.nodes), c.image or "fake",
+                               {node: "running" if c.is_up else "exited" for node in c.nodes})
+                for n, c in self.clusters.items() if db in (None, c.db)}
+
+    def heal(self, run_dir: Any) -> dict[str, Any]:
+        return heal_run(run_dir, self.attach)
+
+    def build_images(self, names: Any, *, force: bool, say: Callable[[str], None]) -> None:
+        say("fake images need no build")
+
+    def image_status(self) -> list[Any]:
+        return []

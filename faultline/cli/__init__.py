@@ -34,13 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"faultline.cli.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"faultline.cli.{name}":
-                raise
-            continue  # command not built yet
-        module.add_parser(sub)
+        importlib.import_module(f"faultline.cli.{name}").add_parser(sub)
     return parser
 
 

@@ -16,14 +16,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from faultline.runner.run import check_history, exit_code_for, write_outputs
-    from faultline.runner.spec import load_workload
     from faultline.core.store import RunDir
+    from faultline.runner.run import check_history, exit_code_for, write_outputs
+    from faultline.workloads import WORKLOADS
 
     stored = RunDir.open(args.run_dir)
     spec = stored.read_test()
     history = stored.read_history()
-    results = check_history(load_workload(spec.get("workload")), spec, history)
+    results = check_history(WORKLOADS.get(spec.get("workload")), spec, history)
     write_outputs(stored, spec, history, results)
     print(stored.report_path)
     return exit_code_for(results["valid"])

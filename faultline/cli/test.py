@@ -9,55 +9,57 @@ from __future__ import annotations
 import argparse
 import sys
 
-from faultline.runner.spec import DBS, DEFAULTS, ETCD_TRANSPORTS, NODE_COUNTS, WORKLOADS, build_test
-
+from faultline.backends import BACKENDS
+from faultline.core.options import Option
+from faultline.dbs import DBS
+from faultline.faults import FAULTS
+from faultline.runner.spec import (
+    DEFAULT_BACKEND, DEFAULT_WORKLOAD, RUN_OPTIONS, build_test, workload_options)
+from faultline.workloads import WORKLOADS
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("test", help="run a consistency test against a real cluster",
                               description=__doc__,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--db", required=True, choices=DBS)
-    p.add_argument("--workload", default=DEFAULTS["workload"], choices=sorted(WORKLOADS))
-    p.add_argument("--time-limit", type=float, default=DEFAULTS["time_limit"], metavar="S",
-                   help="seconds of the main phase (default %(default)s)")
-    p.add_argument("--concurrency", type=int, default=DEFAULTS["concurrency"], metavar="N",
-                   help="client processes (default %(default)s)")
-    p.add_argument("--nodes", type=int, default=DEFAULTS["nodes"], choices=NODE_COUNTS)
-    p.add_argument("--rate", type=float, default=DEFAULTS["rate"], metavar="R",
-                   help="ops/s over all clients; 0 = as fast as they go (default)")
+    p.add_argument("--db", required=True, choices=DBS.names())
+    p.add_argument("--workload", default=DEFAULT_WORKLOAD, choices=WORKLOADS.names())
     p.add_argument("--seed", type=int, default=None, metavar="N",
                    help="random seed (default: drawn, recorded in test.json)")
-    p.add_argument("--read-mode", default=None,
-                   help="etcd: linearizable (default) | serializable; "
-                        "zookeeper: sync (default) | plain")
-    p.add_argument("--etcd-transport", default=None, metavar="|".join(ETCD_TRANSPORTS),
-                   help="etcd only: how clients talk to etcd, its JSON gateway (http, default) "
-                        "or gRPC; see docs/clients.md")
+    p.add_argument("--read-mode", default=None, help="; ".join(
+        f"{db.name}: {_with_default(db.read_modes)}" for db in DBS))
+    p.add_argument("--transport", "--etcd-transport", dest="transport", default=None,
+                   help="how clients talk to the db: " + "; ".join(
+                       f"{db.name}: {_with_default(db.transports)}" for db in DBS)
+                   + " (see docs/clients.md)")
     p.add_argument("--nemesis", default="none", metavar="FAULTS",
-                   help="none, or a comma-separated subset of partition,kill,pause,clock,packet")
-    p.add_argument("--nemesis-interval", type=float, default=DEFAULTS["nemesis_interval"],
-                   metavar="S", help="seconds between fault ops (default %(default)s)")
-    p.add_argument("--ops-per-key", type=int, default=DEFAULTS["ops_per_key"], metavar="N",
-                   help="ops per register key before a fresh key (default %(default)s)")
-    p.add_argument("--op-timeout", type=float, default=DEFAULTS["op_timeout"], metavar="S",
-                   help="seconds before an op is recorded as unknown (default %(default)s)")
-    p.add_argument("--results", default=DEFAULTS["results"], metavar="DIR",
-                   help="results directory (default %(default)s)")
-    p.add_argument("--leave-running", action="store_true",
-                   help="keep the cluster after the test (remove with `faultline cluster down`)")
+                   help=f"none, or a comma-separated subset of {','.join(FAULTS.names())}")
+    p.add_argument("--backend", default=DEFAULT_BACKEND, choices=BACKENDS.names(),
+                   help="where the cluster runs (default %(default)s)")
+    for option in (*RUN_OPTIONS, *workload_options().values()):
+        _add_option(p, option)
     p.set_defaults(func=run)
 
 
+def _with_default(choices: tuple[str, ...]) -> str:
+    return " | ".join(f"{c} (default)" if i == 0 else c for i, c in enumerate(choices))
+
+
+def _add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+    """A flag for ``option``; its default stays None so the spec knows what was given."""
+    if option.kind is bool:
+        parser.add_argument(option.flag, dest=option.name, action="store_true", default=None,
+                            help=option.help)
+        return
+    parser.add_argument(option.flag, dest=option.name, type=option.kind, default=None,
+                        choices=option.choices, metavar=option.metavar,
+                        help=f"{option.help} (default {option.default})")
+
+
 def options_from_args(args: argparse.Namespace) -> dict:
-    return {
-        "db": args.db, "workload": args.workload, "time_limit": args.time_limit,
-        "concurrency": args.concurrency, "nodes": args.nodes, "rate": args.rate,
-        "seed": args.seed, "read_mode": args.read_mode, "etcd_transport": args.etcd_transport,
-        "nemesis": args.nemesis,
-        "nemesis_interval": args.nemesis_interval, "ops_per_key": args.ops_per_key,
-        "op_timeout": args.op_timeout, "results": args.results,
-        "leave_running": args.leave_running,
-    }
+    """The options given on the command line (None for those left to their defaults)."""
+    names = ("db", "workload", "seed", "read_mode", "transport", "nemesis", "backend",
+             *(o.name for o in RUN_OPTIONS), *workload_options())
+    return {name: getattr(args, name) for name in names}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,7 +16,8 @@ from faultline.core.errors import BadInputError
 @dataclass(frozen=True)
 class Option:
     """One option. ``kind`` is ``int``, ``float``, ``str`` or ``bool``; numbers may have a
-    ``minimum`` (``strict``: the value must exceed it), any kind may list ``choices``."""
+    ``minimum`` (``strict``: the value must exceed it) and a ``maximum``, any kind may list
+    ``choices``."""
 
     name: str
     default: Any
@@ -24,7 +25,10 @@ class Option:
     kind: type = int
     minimum: float | None = None
     strict: bool = False
+    maximum: float | None = None
     choices: tuple[Any, ...] | None = None
+    metavar: str | None = None
+    """What the CLI's help shows for the value (``S`` for seconds, ...)."""
 
     @property
     def flag(self) -> str:
@@ -36,18 +40,23 @@ class Option:
             (self.kind is bool and isinstance(value, bool)) or \
             (self.kind is float and isinstance(value, int) and not isinstance(value, bool))
         if self.choices is not None:
-            if value not in self.choices:
+            if value not in self.choices or (isinstance(value, bool) and self.kind is not bool):
                 raise BadInputError(f"{self.flag} must be one of "
                                     f"{', '.join(map(str, self.choices))}, got {value!r}")
             return value
         if ok_type and self.kind in (int, float):
             below = self.minimum is not None and (
                 value < self.minimum or (self.strict and value == self.minimum))
-            if value == value and not below:
+            above = self.maximum is not None and value > self.maximum
+            if value == value and not below and not above:
                 return float(value) if self.kind is float else value
         elif ok_type:
             return value
         kind = {int: "an integer", float: "a number"}.get(self.kind, f"a {self.kind.__name__}")
-        bound = "" if self.minimum is None else \
-            f" {'>' if self.strict else '>='} {self.minimum:g}"
+        bounds = []
+        if self.minimum is not None:
+            bounds.append(f"{'>' if self.strict else '>='} {self.minimum:g}")
+        if self.maximum is not None:
+            bounds.append(f"<= {self.maximum:g}")
+        bound = (" " + " and ".join(bounds)) if bounds else ""
         raise BadInputError(f"{self.flag} must be {kind}{bound}, got {value!r}")

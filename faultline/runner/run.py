@@ -7,9 +7,13 @@ Order (each step's undo runs in ``finally``, on errors, Ctrl-C and SIGTERM too):
 3. client setup (one client, first node);      (client teardown at the end)
 4. nemesis setup;                              (nemesis teardown: always heals)
 5. ``phases(time_limit(T, clients + nemesis generators), nemesis final generator (heal,
-   recovery wait))``, then one final read of every key the history touched;
+   recovery wait))``, then the workload's final generator (the register workload: one
+   read of every key the history touched);
 6. nemesis teardown, clients closed, client teardown, node logs collected, cluster down;
 7. check (:func:`check_history`), ``results.json``, ``report.html``, ``latest`` + index.
+
+This module is the only place that wires a db, a workload, faults, a backend, checkers
+and rendering together; the progress line, logging and signals have modules of their own.
 
 An interrupted run (Ctrl-C, SIGTERM) still cleans up and writes results ("unknown",
 interrupted) and the report, then re-raises KeyboardInterrupt (exit 130).
@@ -19,33 +23,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import faulthandler
 import inspect
 import logging
 import os
 import random
 import signal
-import sys
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from faultline.render import op_counts, render_report
-from faultline.core.result import UNKNOWN, Result, compose, safe_check
+from faultline.checkers.stats import op_counts
 from faultline.core import eventloop
 from faultline.core.errors import EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID
 from faultline.core.generator import both, clients, phases, stagger, time_limit
 from faultline.core.history import History
-from faultline.runner.interpreter import Interpreter
-from faultline.runner.spec import TestPlan
+from faultline.core.result import UNKNOWN, Result, compose, safe_check
 from faultline.core.store import RunDir
+from faultline.dbs import client_factory as db_client_factory
+from faultline.render import render_report, write_index
+from faultline.runner import signals
+from faultline.runner.interpreter import Interpreter
+from faultline.runner.logs import FILE_ONLY, log_to
+from faultline.runner.progress import show_progress
+from faultline.runner.spec import TestPlan
 from faultline.runner.workers import call
 
 log = logging.getLogger("faultline.runner")
 
 SETUP_TIMEOUT_S = 60.0
-PROGRESS_EVERY_S = 1.0
 
 
 @dataclass
@@ -82,51 +86,7 @@ def write_outputs(run: RunDir, spec: Mapping[str, Any], history: History,
     run.write_results(results)
     run.write_report(render_report(spec, history, results))
     run.publish()
-
-
-def default_cluster_factory(db: str, nodes: int, name: str | None,
-                            image: str | None = None) -> Any:
-    """A compose cluster; ``image`` None means the db's default image."""
-    from faultline.backends.compose.cluster import ComposeCluster
-    return ComposeCluster(db, nodes, name=name, image=image)
-
-
-def cluster_image(spec: Mapping[str, Any]) -> str | None:
-    """The image the test's cluster must run, None for the db's default: clock faults on
-    etcd need the clock-capable build (Go ignores libfaketime), see docs/faults-clock-packet.md."""
-    if "clock" not in spec["nemesis"]:
-        return None
-    from faultline.cluster.clock import clock_image
-    return clock_image(spec["db"], None)
-
-
-def default_client_factory(db: str, test: Mapping[str, Any]) -> Callable[[], Any]:
-    from faultline.dbs.clients import client_factory
-    return client_factory(db, test)
-
-
-class _Progress:
-    """The one-line progress display on a terminal (stderr)."""
-
-    def __init__(self, interp: Interpreter):
-        self.interp = interp
-
-    async def run(self) -> None:
-        started = time.monotonic()
-        last_ok, last_t = 0, started
-        try:
-            while True:
-                await asyncio.sleep(PROGRESS_EVERY_S)
-                now = time.monotonic()
-                ok = self.interp.ok
-                rate = (ok - last_ok) / max(now - last_t, 1e-9)
-                last_ok, last_t = ok, now
-                sys.stderr.write(f"\r{now - started:7.1f}s  {self.interp.completed:9d} ops  "
-                                 f"{ok:9d} ok  {rate:8.0f} ok/s ")
-                sys.stderr.flush()
-        finally:
-            sys.stderr.write("\r" + " " * 60 + "\r")
-            sys.stderr.flush()
+    write_index(run.results_root)
 
 
 class _Run:
@@ -164,7 +124,7 @@ class _Run:
 
     async def drive(self) -> None:
         loop = asyncio.get_running_loop()
-        outer_sigterm = signal.getsignal(signal.SIGTERM) if _main_thread() else None
+        outer_sigterm = signal.getsignal(signal.SIGTERM) if signals.main_thread() else None
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
         interp = Interpreter(
@@ -173,7 +133,7 @@ class _Run:
             rng=random.Random(self.spec["seed"]), op_timeout_s=self.spec["op_timeout"],
             nemesis=self.nemesis)
         admin = self.client_factory()
-        progress = loop.create_task(_Progress(interp).run()) if self.progress else None
+        progress = loop.create_task(show_progress(interp)) if self.progress else None
         try:
             async with asyncio.timeout(SETUP_TIMEOUT_S):
                 await admin.open(self.test, self.cluster.nodes[0])
@@ -231,150 +191,68 @@ def client_options(spec: Mapping[str, Any], key_prefix: str) -> dict[str, Any]:
     }
 
 
-def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt("SIGTERM")
+ClusterFactory = Callable[[str, int, "str | None", "str | None"], Any]
+"""``(db, nodes, name, image) -> cluster`` (not up yet); image None = the db's default."""
+ClientFactory = Callable[[str, Mapping[str, Any]], Callable[[], Any]]
+"""``(db, test) -> a factory of fresh, unopened clients``."""
 
 
-OWN_LOGGERS = ("faultline",)
-
-
-def _quiet_libraries(record: logging.LogRecord) -> bool:
-    """On the terminal, libraries (kazoo warns at every dropped connection, which faults
-    cause on purpose) show errors only; harness.log keeps everything."""
-    return record.levelno >= logging.ERROR or record.name.split(".")[0] in OWN_LOGGERS
-
-
-FILE_ONLY = {"file_only": True}
-"""``log.x(..., extra=FILE_ONLY)``: for harness.log only, e.g. a failure the CLI prints
-as its own one line."""
-
-
-def _not_file_only(record: logging.LogRecord) -> bool:
-    return not getattr(record, "file_only", False)
-
-
-class _OneLineFormatter(logging.Formatter):
-    """The terminal's format: a record's message and, for an exception, its one-line
-    summary; tracebacks go to harness.log only."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        plain = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
-                                       "stack_info": None})
-        line = super().format(plain)
-        error = record.exc_info[1] if record.exc_info else None
-        if error is not None:
-            summary = (str(error).strip().splitlines() or [""])[0]
-            line += f" ({type(error).__name__}: {summary})" if summary else \
-                f" ({type(error).__name__})"
-        return line
-
-
-TERMINAL_FORMAT = "%(levelname)s %(name)s: %(message)s"
-
-
-@contextlib.contextmanager
-def _log_to(path: str):
-    root = logging.getLogger()
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    quieted = [(h, h.level, h.formatter) for h in root.handlers if h.level == logging.NOTSET]
-    for h, _, _ in quieted:
-        h.setLevel(logging.WARNING)  # the terminal keeps showing warnings only
-        h.addFilter(_quiet_libraries)
-        h.addFilter(_not_file_only)
-        h.setFormatter(_OneLineFormatter(TERMINAL_FORMAT))
-    old_level = root.level
-    root.setLevel(logging.INFO)
-    root.addHandler(handler)
-    # A crash in native code (exit 139) then leaves every thread's Python stack in
-    # harness.log; unless something (pytest) already reports such crashes elsewhere.
-    crash_report = not faulthandler.is_enabled()
-    if crash_report:
-        faulthandler.enable(file=handler.stream, all_threads=True)
-    try:
-        yield
-    finally:
-        if crash_report:
-            faulthandler.disable()
-        root.removeHandler(handler)
-        handler.close()
-        root.setLevel(old_level)
-        for h, level, formatter in quieted:
-            h.setLevel(level)
-            h.removeFilter(_quiet_libraries)
-            h.removeFilter(_not_file_only)
-            h.setFormatter(formatter)
-
-
-@contextlib.contextmanager
-def _signals_deferred():
-    """While cleaning up, a second Ctrl-C/SIGTERM must not abandon containers or faults."""
-    if not _main_thread():
-        yield
-        return
-    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-
-
-def _main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
-
-
-def run_test(plan: TestPlan, *, cluster_factory: Callable[..., Any] = default_cluster_factory,
-             client_factory: Callable[..., Any] = default_client_factory,
+def run_test(plan: TestPlan, *, cluster_factory: ClusterFactory | None = None,
+             client_factory: ClientFactory | None = None,
              progress: bool = False) -> RunOutcome:
-    """Run ``plan`` against a fresh cluster; returns the run directory and its results."""
+    """Run ``plan`` against a fresh cluster; returns the run directory and its results.
+
+    The cluster comes from the plan's backend and the clients from its db, unless a test
+    passes its own factories (in-memory stand-ins, :mod:`faultline.fakes`).
+    """
     spec = plan.spec
+    if cluster_factory is None:
+        def cluster_factory(db: str, nodes: int, name: str | None, image: str | None) -> Any:
+            return plan.backend.create(plan.db, nodes, name=name, image=image)
+    if client_factory is None:
+        def client_factory(db: str, test: Mapping[str, Any]) -> Callable[[], Any]:
+            return db_client_factory(plan.db, plan.workload.name, test)
     client_factory(spec["db"], client_options(spec, "preflight"))  # validates options early
     run = RunDir.create(spec["results"], plan.name)
     run.write_test(spec)
-    old_term = signal.signal(signal.SIGTERM, _sigterm_as_interrupt) if _main_thread() else None
     state: _Run | None = None
     failure: BaseException | None = None
-    try:
-        with _log_to(run.file("harness.log")):
-            log.info("run %s, seed %s", run.path, spec["seed"])
-            cluster = cluster_factory(spec["db"], spec["nodes"], None, cluster_image(spec))
-            cluster_up = False
-            try:
-                cluster.up()
-                cluster_up = True
-                log.info("cluster %s is up", getattr(cluster, "name", "?"))
-                state = _Run(plan, run, cluster, client_factory, progress)
-                eventloop.run(state.drive())
-            except (KeyboardInterrupt, asyncio.CancelledError) as e:
-                failure = KeyboardInterrupt("interrupted")
-                log.warning("interrupted (%s): cleaning up", type(e).__name__)
-            except BaseException as e:
-                failure = e
-                # The CLI prints the error's one line; its traceback is for harness.log.
-                log.error("run failed", exc_info=True, extra=FILE_ONLY)
-            finally:
-                with _signals_deferred():
-                    if state is not None:
-                        state.heal_if_needed()
-                        state.writer.close()
-                    stop_error = _collect_and_stop(cluster, run, came_up=cluster_up,
-                                                   leave_running=spec["leave_running"])
-                if failure is None:
-                    failure = stop_error
-            history = state.writer.history if state is not None else History()
+    with signals.sigterm_interrupts(), log_to(run.file("harness.log")):
+        log.info("run %s, seed %s", run.path, spec["seed"])
+        cluster = cluster_factory(spec["db"], spec["nodes"], None, plan.image)
+        cluster_up = False
+        try:
+            cluster.up()
+            cluster_up = True
+            log.info("cluster %s is up", getattr(cluster, "name", "?"))
+            state = _Run(plan, run, cluster, client_factory, progress)
+            eventloop.run(state.drive())
+        except (KeyboardInterrupt, asyncio.CancelledError) as e:
+            failure = KeyboardInterrupt("interrupted")
+            log.warning("interrupted (%s): cleaning up", type(e).__name__)
+        except BaseException as e:
+            failure = e
+            # The CLI prints the error's one line; its traceback is for harness.log.
+            log.error("run failed", exc_info=True, extra=FILE_ONLY)
+        finally:
+            with signals.deferred():
+                if state is not None:
+                    state.heal_if_needed()
+                    state.writer.close()
+                stop_error = _collect_and_stop(cluster, run, came_up=cluster_up,
+                                               leave_running=spec["leave_running"])
             if failure is None:
-                results = check_history(plan.workload, spec, history)
-            else:
-                why = "interrupted" if isinstance(failure, KeyboardInterrupt) else \
-                    f"run aborted: {type(failure).__name__}: {failure}"
-                results = {"valid": UNKNOWN, "error": why,
-                           "stats": Result(True, op_counts(history)).to_dict()}
-            log.info("valid: %s", results["valid"])
-            write_outputs(run, spec, history, results)
-    finally:
-        if old_term is not None:
-            signal.signal(signal.SIGTERM, old_term)
+                failure = stop_error
+        history = state.writer.history if state is not None else History()
+        if failure is None:
+            results = check_history(plan.workload, spec, history)
+        else:
+            why = "interrupted" if isinstance(failure, KeyboardInterrupt) else \
+                f"run aborted: {type(failure).__name__}: {failure}"
+            results = {"valid": UNKNOWN, "error": why,
+                       "stats": Result(True, op_counts(history)).to_dict()}
+        log.info("valid: %s", results["valid"])
+        write_outputs(run, spec, history, results)
     if failure is not None:
         raise failure
     return RunOutcome(run, results)

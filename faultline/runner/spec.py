@@ -1,74 +1,85 @@
-"""A test = defaults + a workload + a nemesis package, validated eagerly.
+"""A test = the run's options + a db + a workload (with its options) + faults, validated eagerly.
 
 :func:`build_test` turns options (from the CLI, pytest or a stored ``test.json``) into a
 :class:`TestPlan`: ``spec``, the complete JSON-able options (written as ``test.json``:
-enough to re-run the test, the seed included), plus the runtime parts: the workload
-module and the nemesis package. Every bad value raises :class:`BadInputError` with one
-line saying which option and what is allowed.
+enough to re-run the test, the seed included), plus the parts it names, looked up in the
+registries: the db, the workload, the nemesis package, the backend, and the image the
+cluster must run. Every bad value raises :class:`BadInputError` with one line saying
+which option and what is allowed, before anything is started.
 
-A workload is a module with ``generator(test)``, ``final_generator(test, history)`` and
-``checker(test)`` (see :mod:`faultline.workloads.register`).
+The options of the run itself are :data:`RUN_OPTIONS`; ``db``, ``workload``,
+``read_mode``, ``transport``, ``nemesis`` and ``backend`` take their choices from the
+registries, and each workload brings its own options (:mod:`faultline.workloads.protocol`).
 """
 
 from __future__ import annotations
 
-import importlib
 import random
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, Mapping
 
+from faultline.backends import BACKENDS, Backend
+from faultline.cluster.protocol import NODE_COUNTS
 from faultline.core.errors import BadInputError
+from faultline.core.options import Option
+from faultline.dbs import DBS, DB, image
+from faultline.faults import FAULTS, Package, package
+from faultline.workloads import WORKLOADS, Workload
 
-DBS = ("etcd", "zookeeper")
-WORKLOADS = {"register": "faultline.workloads.register"}
-READ_MODES = {"etcd": ("linearizable", "serializable"), "zookeeper": ("sync", "plain")}
-"""Per db, the read modes it supports; the first is the default."""
-ETCD_TRANSPORTS = ("http", "grpc")
-"""How etcd clients talk to etcd: its JSON gateway (default, least harness CPU) or gRPC;
-see docs/clients.md. The clients (faultline.dbs.clients.ETCD_TRANSPORTS) implement both."""
-NODE_COUNTS = (3, 5)
-MAX_CONCURRENCY = 1000
+DEFAULT_WORKLOAD = "register"
+DEFAULT_BACKEND = "compose"
 
-DEFAULTS: dict[str, Any] = {
-    "workload": "register",
-    "time_limit": 30.0,         # seconds of main phase
-    "concurrency": 10,          # client threads
-    "nodes": 3,
-    "rate": 0.0,                # ops/s over all clients; 0 = as fast as they go
-    "seed": None,               # None: drawn at random, then recorded
-    "read_mode": None,          # None: the db's default (READ_MODES)
-    "etcd_transport": "http",   # etcd only: ETCD_TRANSPORTS
-    "nemesis": [],              # fault names; [] = none
-    "nemesis_interval": 10.0,   # seconds between fault ops
-    "ops_per_key": 200,
-    "op_timeout": 5.0,          # seconds before an op is recorded info "timeout"
-    "check_time_limit": 600.0,  # seconds the linearizability search may take
-    "results": "results",
-    "leave_running": False,
-}
+RUN_OPTIONS: tuple[Option, ...] = (
+    Option("time_limit", 30.0, "seconds of the main phase", float, minimum=0, strict=True,
+           metavar="S"),
+    Option("concurrency", 10, "client processes", int, minimum=1, maximum=1000, metavar="N"),
+    Option("nodes", 3, "nodes in the cluster", int, choices=NODE_COUNTS),
+    Option("rate", 0.0, "ops/s over all clients; 0 = as fast as they go", float, minimum=0,
+           metavar="R"),
+    Option("nemesis_interval", 10.0, "seconds between fault ops", float, minimum=0,
+           strict=True, metavar="S"),
+    Option("nemesis_recovery", 10.0, "seconds the cluster gets after the final heal, before "
+           "the final reads", float, minimum=0, metavar="S"),
+    Option("op_timeout", 5.0, "seconds before an op is recorded as unknown", float,
+           minimum=0, strict=True, metavar="S"),
+    Option("check_time_limit", 600.0, "seconds the checker's search may take", float,
+           minimum=0, strict=True, metavar="S"),
+    Option("results", "results", "results directory", str, metavar="DIR"),
+    Option("leave_running", False, "keep the cluster after the test", bool),
+)
+"""The run's own options with a fixed type and default (see the module docstring for the others)."""
+
+CHOSEN = ("db", "workload", "backend", "read_mode", "transport", "nemesis", "seed", "name")
+"""Options whose values come from registries or are drawn (``seed``) or derived (``name``)."""
+
+ALIASES = {"etcd_transport": "transport"}
+"""Older names still accepted (``--etcd-transport``, older ``test.json`` files)."""
 
 
 @dataclass
 class TestPlan:
     spec: dict[str, Any]
-    workload: ModuleType
-    package: Any | None  # faultline.faults.Package, or None without faults
+    db: DB
+    workload: Workload
+    package: Package | None
+    """The nemesis package, None without faults."""
+    backend: Backend
+    image: str | None
+    """The image every node must run; None for the db's default."""
 
     @property
     def name(self) -> str:
         return self.spec["name"]
 
 
-def _number(opts: Mapping[str, Any], name: str, *, minimum: float, integer: bool = False,
-            strict: bool = False) -> Any:
-    v = opts[name]
-    ok_type = isinstance(v, int) if integer else isinstance(v, (int, float))
-    if isinstance(v, bool) or not ok_type or v < minimum or (strict and v == minimum) or v != v:
-        kind = "an integer" if integer else "a number"
-        bound = f"> {minimum:g}" if strict else f">= {minimum:g}"
-        raise BadInputError(f"--{name.replace('_', '-')} must be {kind} {bound}, got {v!r}")
-    return v
+def workload_options() -> dict[str, Option]:
+    """Every registered workload's options by name (a name two workloads share must be
+    declared alike: same flag, one meaning)."""
+    found: dict[str, Option] = {}
+    for workload in WORKLOADS:
+        for option in workload.options:
+            found.setdefault(option.name, option)
+    return found
 
 
 def parse_nemesis(value: Any) -> list[str]:
@@ -85,64 +96,64 @@ def parse_nemesis(value: Any) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def nemesis_package(names: list[str], spec: Mapping[str, Any]) -> Any | None:
-    if not names:
-        return None
-    try:
-        import faultline.faults as nemeses
-    except ImportError:
-        raise BadInputError("--nemesis: faults are not available in this build; use 'none'") from None
-    return nemeses.package(names, {"interval": spec["nemesis_interval"]})
-
-
 def build_test(options: Mapping[str, Any]) -> TestPlan:
-    """Merge ``options`` over :data:`DEFAULTS`, validate, and load the parts."""
-    unknown = sorted(set(options) - set(DEFAULTS) - {"db", "name"})
+    """Merge ``options`` over the defaults, validate, and look the parts up."""
+    given = {ALIASES.get(k, k): v for k, v in options.items() if v is not None}
+    workload = WORKLOADS.get(given.get("workload", DEFAULT_WORKLOAD))
+    own = {o.name: o for o in workload.options}
+    others = workload_options()
+    allowed = {o.name for o in RUN_OPTIONS} | set(CHOSEN) | set(own)
+    unknown = sorted(set(given) - allowed)
+    for name in unknown:
+        if name in others:
+            raise BadInputError(f"{others[name].flag} does not apply to workload {workload.name}"
+                                f" (its options: {', '.join(o.flag for o in own.values()) or 'none'})")
     if unknown:
         raise BadInputError(f"unknown test option(s): {', '.join(unknown)}")
-    spec = {**DEFAULTS, **{k: v for k, v in options.items() if v is not None}}
-    db = spec.get("db")
-    if db not in DBS:
-        raise BadInputError(f"--db must be one of {', '.join(DBS)}, got {db!r}")
-    workload = load_workload(spec["workload"])
-    if spec["nodes"] not in NODE_COUNTS or isinstance(spec["nodes"], bool):
-        raise BadInputError(f"--nodes must be one of {', '.join(map(str, NODE_COUNTS))}, "
-                            f"got {spec['nodes']!r}")
-    _number(spec, "time_limit", minimum=0, strict=True)
-    _number(spec, "concurrency", minimum=1, integer=True)
-    if spec["concurrency"] > MAX_CONCURRENCY:
-        raise BadInputError(f"--concurrency must be <= {MAX_CONCURRENCY}, got {spec['concurrency']}")
-    _number(spec, "rate", minimum=0)
-    _number(spec, "nemesis_interval", minimum=0, strict=True)
-    _number(spec, "ops_per_key", minimum=1, integer=True)
-    _number(spec, "op_timeout", minimum=0, strict=True)
-    _number(spec, "check_time_limit", minimum=0, strict=True)
-    if spec["seed"] is None:
-        spec["seed"] = random.SystemRandom().randrange(2**31)
-    _number(spec, "seed", minimum=0, integer=True)
-    modes = READ_MODES[db]
-    if spec["read_mode"] is None:
-        spec["read_mode"] = modes[0]
-    if spec["read_mode"] not in modes:
-        raise BadInputError(f"--read-mode for {db} must be one of {', '.join(modes)}, "
-                            f"got {spec['read_mode']!r}")
-    if spec["etcd_transport"] not in ETCD_TRANSPORTS:
-        raise BadInputError(f"--etcd-transport must be one of {', '.join(ETCD_TRANSPORTS)}, "
-                            f"got {spec['etcd_transport']!r}")
-    if db != "etcd" and spec["etcd_transport"] != DEFAULTS["etcd_transport"]:
-        raise BadInputError(f"--etcd-transport applies to etcd only, not {db}")
-    names = parse_nemesis(spec["nemesis"])
+
+    if "db" not in given:
+        raise BadInputError(f"--db is required: one of {', '.join(DBS.names())}")
+    db = DBS.get(given["db"])
+    spec: dict[str, Any] = {"db": db.name, "workload": workload.name}
+    for option in (*RUN_OPTIONS, *own.values()):
+        spec[option.name] = option.validate(given.get(option.name, option.default))
+    if workload.name not in db.clients:
+        raise BadInputError(f"workload {workload.name} has no client for {db.name} "
+                            f"(its workloads: {', '.join(db.clients) or 'none'})")
+    spec["read_mode"] = _one_of(given.get("read_mode"), db.read_modes, f"--read-mode for {db.name}")
+    spec["transport"] = _one_of(given.get("transport"), tuple(db.clients[workload.name]),
+                                f"--transport for {db.name}", default=db.transports[0])
+    backend = BACKENDS.get(given.get("backend", DEFAULT_BACKEND))
+    spec["backend"] = backend.name
+    seed = given.get("seed")
+    spec["seed"] = Option("seed", None, "", int, minimum=0).validate(
+        random.SystemRandom().randrange(2**31) if seed is None else seed)
+    names = parse_nemesis(given.get("nemesis"))
     spec["nemesis"] = names
-    spec["time_limit"] = float(spec["time_limit"])
-    spec["rate"] = float(spec["rate"])
-    spec.setdefault("name", f"{db}-{spec['workload']}-{'+'.join(names) or 'none'}")
-    if not isinstance(spec["results"], str) or not spec["results"]:
-        raise BadInputError(f"--results must be a directory path, got {spec['results']!r}")
-    return TestPlan(spec, workload, nemesis_package(names, spec))
+    spec["name"] = given.get("name") or f"{db.name}-{workload.name}-{'+'.join(names) or 'none'}"
+    if not spec["results"]:
+        raise BadInputError("--results must be a directory path, got ''")
+    faults = package(names, {"interval": spec["nemesis_interval"],
+                             "recovery": spec["nemesis_recovery"]}) if names else None
+    return TestPlan(spec, db, workload, faults, backend, cluster_image(db, names))
 
 
-def load_workload(name: Any) -> ModuleType:
-    """The workload module called ``name`` (a key of :data:`WORKLOADS`)."""
-    if name not in WORKLOADS:
-        raise BadInputError(f"--workload must be one of {', '.join(WORKLOADS)}, got {name!r}")
-    return importlib.import_module(WORKLOADS[name])
+def _one_of(value: Any, allowed: tuple[str, ...], what: str, default: str | None = None) -> str:
+    if value is None:
+        return default if default is not None else allowed[0]
+    if value not in allowed:
+        raise BadInputError(f"{what} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def cluster_image(db: DB, fault_names: list[str]) -> str | None:
+    """The image a cluster must run for these faults, None for the db's default: a fault
+    may need an image role (clock faults on etcd need the clock-capable build, since Go
+    ignores libfaketime; see docs/faults-clock-packet.md)."""
+    roles = {FAULTS.get(n).image_role for n in fault_names} - {None}
+    if len(roles) > 1:
+        raise BadInputError(f"--nemesis: these faults need different images ({', '.join(sorted(roles))})")
+    if not roles:
+        return None
+    chosen = image(db, roles.pop())
+    return None if chosen == image(db) else chosen.tag

@@ -25,18 +25,19 @@ from typing import Any, Mapping
 from faultline.checkers.independent import PerKey
 from faultline.checkers.linearizable import check_linearizable
 from faultline.checkers.models import get_model
-from faultline.core.result import Result
 from faultline.core.generator.basic import concat, once
 from faultline.core.generator.context import Context
 from faultline.core.generator.protocol import PENDING, OpResult, fill_op
 from faultline.core.history import History
 from faultline.core.op import NEMESIS, Op
+from faultline.core.options import Option
+from faultline.core.result import Result
 
 THREADS_PER_KEY = 5
 CAS_WINDOW = 3
 """A cas expects one of the last CAS_WINDOW values written to its key."""
-DEFAULT_OPS_PER_KEY = 200
-DEFAULT_CHECK_TIME_LIMIT_S = 600.0
+OPS_PER_KEY = Option("ops_per_key", 200, "ops per register key before a fresh key",
+                     kind=int, minimum=1, metavar="N")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,31 +89,38 @@ class RegisterGenerator:
         return self
 
 
-def generator(test: Mapping[str, Any]) -> RegisterGenerator:
-    """The main client generator for ``test`` (uses ``concurrency`` and ``ops_per_key``)."""
-    concurrency = int(test.get("concurrency", 1))
-    n_keys = max(1, concurrency // THREADS_PER_KEY)
-    ops_per_key = int(test.get("ops_per_key") or DEFAULT_OPS_PER_KEY)
-    return RegisterGenerator(tuple(_Key(k, ops_per_key, 0) for k in range(n_keys)),
-                             n_keys, ops_per_key)
-
-
-def final_generator(test: Mapping[str, Any], history: History) -> Any:
-    """One read of every key the history touched, once the cluster has recovered."""
-    keys = sorted({op.key for op in history if op.process != NEMESIS and op.key is not None})
-    return concat(*(once({"f": "read", "value": None, "key": k}) for k in keys))
-
-
 class RegisterChecker:
-    """Linearizability per key. ``test["check_time_limit"]`` bounds the search (seconds)."""
+    """Linearizability per key against the cas-register model. The search is bounded by
+    ``opts["time_limit"]``, else ``test["check_time_limit"]`` (seconds), else unbounded."""
 
     def check(self, test: Mapping[str, Any], history: History,
               opts: Mapping[str, Any]) -> Result:
-        limit = float(opts.get("time_limit") or test.get("check_time_limit")
-                      or DEFAULT_CHECK_TIME_LIMIT_S)
+        limit = opts.get("time_limit") or test.get("check_time_limit")
         model = PerKey(get_model("cas-register", initial=None))
-        return check_linearizable(history, model, time_limit=limit)
+        return check_linearizable(history, model,
+                                  time_limit=float(limit) if limit else None)
 
 
-def checker(test: Mapping[str, Any]) -> RegisterChecker:
-    return RegisterChecker()
+class Register:
+    """The register workload (the module docstring says what it does)."""
+
+    name = "register"
+    options = (OPS_PER_KEY,)
+
+    def generator(self, test: Mapping[str, Any]) -> RegisterGenerator:
+        """Uses ``concurrency`` and ``ops_per_key`` (the option's default when absent)."""
+        n_keys = max(1, int(test.get("concurrency", 1)) // THREADS_PER_KEY)
+        ops_per_key = int(test.get(OPS_PER_KEY.name) or OPS_PER_KEY.default)
+        return RegisterGenerator(tuple(_Key(k, ops_per_key, 0) for k in range(n_keys)),
+                                 n_keys, ops_per_key)
+
+    def final_generator(self, test: Mapping[str, Any], history: History) -> Any:
+        """One read of every key the history touched, once the cluster has recovered."""
+        keys = sorted({op.key for op in history if op.process != NEMESIS and op.key is not None})
+        return concat(*(once({"f": "read", "value": None, "key": k}) for k in keys))
+
+    def checker(self, test: Mapping[str, Any]) -> RegisterChecker:
+        return RegisterChecker()
+
+
+WORKLOAD = Register()

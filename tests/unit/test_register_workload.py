@@ -6,7 +6,7 @@ from faultline.fakes import FakeRegisters
 from faultline.core.generator import time_limit
 from faultline.core.generator.testing import simulate
 from faultline.core.op import INVOKE
-from faultline.workloads import register
+from faultline.workloads.register import WORKLOAD as register
 
 
 def run(test, seconds=2.0, registers=None, seed=0):

@@ -122,7 +122,7 @@ def with_nemesis(plan, nem):
     plan.package = SimpleNamespace(
         nemesis=nem,
         generator=cycle([sleep(0.1), {"f": "start"}, sleep(0.1), {"f": "stop"}]),
-        final_generator=[{"f": "stop"}, sleep(0.05)], perf={})
+        final_generator=[{"f": "stop"}, sleep(0.05)])
     return plan
 
 
@@ -169,8 +169,9 @@ def test_analyze_rechecks_a_stored_run(tmp_path, capsys):
     (["--db", "zookeeper", "--read-mode", "linearizable"], "--read-mode"),
     (["--db", "etcd", "--nemesis", "none,kill"], "--nemesis"),
     (["--db", "etcd", "--ops-per-key", "0"], "--ops-per-key"),
-    (["--db", "etcd", "--etcd-transport", "udp"], "--etcd-transport must be one of http, grpc"),
-    (["--db", "zookeeper", "--etcd-transport", "grpc"], "--etcd-transport applies to etcd only"),
+    (["--db", "etcd", "--etcd-transport", "udp"], "--transport for etcd must be one of http, grpc"),
+    (["--db", "zookeeper", "--transport", "grpc"], "--transport for zookeeper must be one of kazoo"),
+    (["--db", "etcd", "--nemesis", "flood"], "unknown nemesis flood"),
 ])
 def test_bad_arguments_exit_254_with_one_line(argv, message, capsys, tmp_path):
     code = cli.main(["test", "--results", str(tmp_path), *argv])
@@ -272,16 +273,21 @@ def test_the_etcd_transport_reaches_the_clients(tmp_path, transport):
     seen = []
 
     def clients(db, test):
-        seen.append(test["etcd_transport"])
+        seen.append(test["transport"])
         return fake_client_factory(FakeRegisters(), latency_s=0.001)
-    out = run_test(plan_for(tmp_path, etcd_transport=transport), cluster_factory=Clusters(),
+    out = run_test(plan_for(tmp_path, transport=transport), cluster_factory=Clusters(),
                    client_factory=clients)
     assert seen and set(seen) == {transport}
-    assert json.loads(open(out.run.file("test.json")).read())["etcd_transport"] == transport
+    assert json.loads(open(out.run.file("test.json")).read())["transport"] == transport
 
 
-def test_etcd_transport_defaults_to_the_json_gateway(tmp_path):
-    assert plan_for(tmp_path).spec["etcd_transport"] == "http"
+def test_transports_default_to_the_dbs_first(tmp_path):
+    assert plan_for(tmp_path).spec["transport"] == "http"  # etcd's JSON gateway
+    assert plan_for(tmp_path, db="zookeeper").spec["transport"] == "kazoo"
+
+
+def test_the_old_etcd_transport_option_still_works(tmp_path):
+    assert plan_for(tmp_path, etcd_transport="grpc").spec["transport"] == "grpc"
 
 
 CRASHING_RUN = """
