@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from faultline.backends import BACKENDS
+from faultline.backends import BACKENDS, DEFAULT_BACKEND
 from faultline.core.options import Option
 from faultline.dbs import DBS
 from faultline.faults import FAULTS
-from faultline.runner.spec import (
-    DEFAULT_BACKEND, DEFAULT_WORKLOAD, RUN_OPTIONS, build_test, workload_options)
+from faultline.runner.spec import DEFAULT_WORKLOAD, RUN_OPTIONS, build_test, workload_options
 from faultline.workloads import WORKLOADS
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from faultline.backends import BACKENDS, Backend
+from faultline.backends import BACKENDS, DEFAULT_BACKEND, Backend
 from faultline.cluster.protocol import NODE_COUNTS
 from faultline.core.errors import BadInputError
 from faultline.core.options import Option
@@ -27,7 +27,6 @@ from faultline.faults import FAULTS, Package, package
 from faultline.workloads import WORKLOADS, Workload
 
 DEFAULT_WORKLOAD = "register"
-DEFAULT_BACKEND = "compose"
 
 RUN_OPTIONS: tuple[Option, ...] = (
     Option("time_limit", 30.0, "seconds of the main phase", float, minimum=0, strict=True,

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from faultline.runner.run import default_cluster_factory, run_test
+from faultline.runner.run import run_test
 from faultline.runner.spec import build_test
 from support import leftovers
 
@@ -27,12 +27,12 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize("db, read_mode", [("etcd", "linearizable"), ("zookeeper", "sync")])
 def test_register_30s_is_valid_with_3000_ok_ops(tmp_path, db, read_mode):
     made = []
-
-    def recording(*args):
-        made.append(default_cluster_factory(*args))
-        return made[-1]
     plan = build_test({"db": db, "read_mode": read_mode, "time_limit": 30, "concurrency": 10,
                        "results": str(tmp_path)})
+
+    def recording(db, nodes, name, image):  # the plan's own backend, remembered
+        made.append(plan.backend.create(plan.db, nodes, name=name, image=image))
+        return made[-1]
     out = run_test(plan, cluster_factory=recording)
     results = json.loads(open(out.run.file("results.json")).read())
     assert out.valid is True, results
