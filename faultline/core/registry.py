@@ -3,7 +3,7 @@
 A :class:`Registry` holds named entries of one kind. Its built-in entries are found, the
 first time anything asks, by importing every module directly inside its package (for
 ``faultline.dbs``: ``faultline.dbs.etcd``, ``faultline.dbs.zookeeper``, ...) and taking
-the module attribute the registry names (``DB``, ``WORKLOAD``, ``FAULTS``, ``BACKEND``;
+the module attribute the registry names (``DB``, ``WORKLOAD``, ``FAULT``, ``BACKEND``;
 an entry or a tuple of entries). Installed distributions add theirs through the entry
 point group ``faultline.<axis>s`` (pytest's plugin mechanism), each entry point naming
 an entry object. A test registers its own with :meth:`Registry.registered`.
@@ -32,7 +32,8 @@ T = TypeVar("T", bound=Named)
 
 
 class Registry(Generic[T]):
-    """Named entries of one axis, in registration order (built-ins by module name).
+    """Named entries of one axis: the built-ins and plugins by name, then those registered
+    later in the order they came.
 
     ``axis``: what an entry is, for messages and the entry point group (``db`` ->
     ``faultline.dbs``). ``package``: where the built-in modules live. ``attribute``: the
@@ -99,7 +100,7 @@ class Registry(Generic[T]):
         if not self._loaded:
             self._loaded = True  # first: a module that looks itself up must not recurse
             found: dict[str, T] = {}
-            for entry in (*self._builtins(), *self._plugins()):
+            for entry in sorted((*self._builtins(), *self._plugins()), key=lambda e: e.name):
                 found.setdefault(entry.name, entry)
             self._entries = {**found, **self._entries}
         return self._entries

@@ -166,7 +166,7 @@ def test_open_on_a_stopped_server_raises_without_side_effects(cluster):
     cluster.kill("n2")
     try:
         async def main():
-            client = client_factory(cluster.db, test)()
+            client = client_factory(DBS.get(cluster.db), "register", test)()
             with pytest.raises(Exception):
                 await client.open(test, "n2")
             await client.close(test)
