@@ -34,8 +34,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"none, or a comma-separated subset of {','.join(FAULTS.names())}")
     p.add_argument("--backend", default=DEFAULT_BACKEND, choices=BACKENDS.names(),
                    help="where the cluster runs (default %(default)s)")
-    for option in (*RUN_OPTIONS, *workload_options().values()):
+    for option in RUN_OPTIONS:
         _add_option(p, option)
+    for option in workload_options().values():
+        users = [w.name for w in WORKLOADS if option.name in {o.name for o in w.options}]
+        _add_option(p, option, f"; workload {', '.join(users)}")
     p.set_defaults(func=run)
 
 
@@ -43,15 +46,15 @@ def _with_default(choices: tuple[str, ...]) -> str:
     return " | ".join(f"{c} (default)" if i == 0 else c for i, c in enumerate(choices))
 
 
-def _add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+def _add_option(parser: argparse.ArgumentParser, option: Option, applies: str = "") -> None:
     """A flag for ``option``; its default stays None so the spec knows what was given."""
     if option.kind is bool:
         parser.add_argument(option.flag, dest=option.name, action="store_true", default=None,
-                            help=option.help)
+                            help=option.help + applies)
         return
     parser.add_argument(option.flag, dest=option.name, type=option.kind, default=None,
                         choices=option.choices, metavar=option.metavar,
-                        help=f"{option.help} (default {option.default})")
+                        help=f"{option.help} (default {option.default}{applies})")
 
 
 def options_from_args(args: argparse.Namespace) -> dict:
