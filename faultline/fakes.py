@@ -83,7 +83,10 @@ class FakeClient:
             raise ConnectionResetError("connection reset by fake peer")
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
-        return self.registers.apply(op).with_(node=self.node)
+        # Keys live under the run's prefix, as with the real clients: runs sharing a
+        # cluster (and its registers) never see each other's keys.
+        scoped = op.with_(key=(test.get("key_prefix"), op.key))
+        return self.registers.apply(scoped).with_(key=op.key, node=self.node)
 
     async def teardown(self, test: Mapping[str, Any]) -> None:
         self.registers.teardown_calls += 1

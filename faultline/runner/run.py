@@ -3,7 +3,8 @@
 Order (each step's undo runs in ``finally``, on errors, Ctrl-C and SIGTERM too):
 
 1. run directory created, ``test.json`` written, ``harness.log`` opened;
-2. cluster up                                  (down at the end unless ``leave_running``);
+2. cluster up, unless the caller gives one     (down at the end unless ``leave_running``
+                                                or the cluster is the caller's);
 3. client setup (one client, first node);      (client teardown at the end)
 4. nemesis setup;                              (nemesis teardown: always heals)
 5. ``phases(time_limit(T, clients + nemesis generators), nemesis final generator (heal,
@@ -33,7 +34,7 @@ from typing import Any, Callable, Mapping
 
 from faultline.checkers.stats import op_counts
 from faultline.core import eventloop
-from faultline.core.errors import EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID
+from faultline.core.errors import EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, BadInputError
 from faultline.core.generator import both, clients, phases, stagger, time_limit
 from faultline.core.history import History
 from faultline.core.result import UNKNOWN, Result, compose, safe_check
@@ -197,15 +198,25 @@ ClientFactory = Callable[[str, Mapping[str, Any]], Callable[[], Any]]
 """``(db, test) -> a factory of fresh, unopened clients``."""
 
 
-def run_test(plan: TestPlan, *, cluster_factory: ClusterFactory | None = None,
+def run_test(plan: TestPlan, *, cluster: Any | None = None,
+             cluster_factory: ClusterFactory | None = None,
              client_factory: ClientFactory | None = None,
              progress: bool = False) -> RunOutcome:
     """Run ``plan`` against a fresh cluster; returns the run directory and its results.
 
     The cluster comes from the plan's backend and the clients from its db, unless a test
-    passes its own factories (in-memory stand-ins, :mod:`faultline.fakes`).
+    passes its own factories (in-memory stand-ins, :mod:`faultline.fakes`). ``cluster``:
+    an existing cluster that is up (a pytest fixture's, a matrix's) to run on instead; it
+    must be of the plan's db, size and image. The run then neither brings it up nor
+    removes it (its faults are still healed at the end) and leaves it to its owner.
     """
     spec = plan.spec
+    if cluster is not None:
+        check_reusable(plan, cluster)
+        given = cluster
+
+        def cluster_factory(db: str, nodes: int, name: str | None, image: str | None) -> Any:
+            return given
     if cluster_factory is None:
         def cluster_factory(db: str, nodes: int, name: str | None, image: str | None) -> Any:
             return plan.backend.create(plan.db, nodes, name=name, image=image)
@@ -219,11 +230,13 @@ def run_test(plan: TestPlan, *, cluster_factory: ClusterFactory | None = None,
     failure: BaseException | None = None
     with signals.sigterm_interrupts(), log_to(run.file("harness.log")):
         log.info("run %s, seed %s", run.path, spec["seed"])
+        reused = cluster is not None
         cluster = cluster_factory(spec["db"], spec["nodes"], None, plan.image)
-        cluster_up = False
+        cluster_up = reused
         try:
-            cluster.up()
-            cluster_up = True
+            if not reused:
+                cluster.up()
+                cluster_up = True
             log.info("cluster %s is up", getattr(cluster, "name", "?"))
             state = _Run(plan, run, cluster, client_factory, progress)
             eventloop.run(state.drive())
@@ -240,7 +253,8 @@ def run_test(plan: TestPlan, *, cluster_factory: ClusterFactory | None = None,
                     state.heal_if_needed()
                     state.writer.close()
                 stop_error = _collect_and_stop(cluster, run, came_up=cluster_up,
-                                               leave_running=spec["leave_running"])
+                                               leave_running=spec["leave_running"],
+                                               owned=not reused)
             if failure is None:
                 failure = stop_error
         history = state.writer.history if state is not None else History()
@@ -258,10 +272,23 @@ def run_test(plan: TestPlan, *, cluster_factory: ClusterFactory | None = None,
     return RunOutcome(run, results)
 
 
-def _collect_and_stop(cluster: Any, run: RunDir, *, came_up: bool,
-                      leave_running: bool) -> Exception | None:
+def check_reusable(plan: TestPlan, cluster: Any) -> None:
+    """BadInputError unless ``cluster`` can run ``plan``: same db, node count and image."""
+    spec = plan.spec
+    image = plan.image or getattr(cluster, "image", None)
+    problems = [f"{what} {have!r}, the test needs {need!r}" for what, have, need in (
+        ("db", getattr(cluster, "db", None), spec["db"]),
+        ("nodes", len(getattr(cluster, "nodes", ())), spec["nodes"]),
+        ("image", getattr(cluster, "image", None), image)) if have != need]
+    if problems:
+        raise BadInputError(f"cluster {getattr(cluster, 'name', '?')} cannot run "
+                            f"{plan.name}: it has {'; '.join(problems)}")
+
+
+def _collect_and_stop(cluster: Any, run: RunDir, *, came_up: bool, leave_running: bool,
+                      owned: bool = True) -> Exception | None:
     """Collect node logs (when the cluster came up) and remove the cluster unless asked to
-    leave it. Returns the error that kept a cluster that came up from being removed: the
+    leave it or it is not the run's own (``owned``: the run brought it up). Returns the error that kept a cluster that came up from being removed: the
     run's results are still written, then that error is raised. A cluster whose ``up``
     failed has removed what it created already; a failed ``down`` then (Docker gone) only
     repeats the run's own error, so it goes to harness.log."""
@@ -270,6 +297,8 @@ def _collect_and_stop(cluster: Any, run: RunDir, *, came_up: bool,
             cluster.collect_logs(run.nodes_dir)
         except Exception:  # noqa: BLE001 - missing logs must not leave a cluster behind
             log.exception("collecting node logs failed")
+    if not owned:
+        return None
     if leave_running:
         log.warning("leaving cluster %s running", getattr(cluster, "name", "?"))
         return None

@@ -315,3 +315,24 @@ def test_a_native_crash_leaves_the_python_stacks_in_harness_log(tmp_path):
     (log,) = [os.path.join(d, "harness.log") for d, _, fs in os.walk(tmp_path) if "harness.log" in fs]
     text = open(log).read()
     assert "Fatal Python error: Segmentation fault" in text and "_collect_and_stop" in text
+
+
+def test_runs_can_share_a_cluster_that_is_up(tmp_path):
+    cluster = FakeCluster("etcd", ["n1", "n2", "n3"])
+    cluster.up()
+    regs = FakeRegisters()
+    first = run_test(plan_for(tmp_path), cluster=cluster,
+                     client_factory=clients_over(regs, latency_s=0.001))
+    second = run_test(plan_for(tmp_path), cluster=cluster,
+                      client_factory=clients_over(regs, latency_s=0.001))
+    assert first.valid is True and second.valid is True and first.run.path != second.run.path
+    assert cluster.calls == ["up", "collect_logs", "collect_logs"]  # never brought down
+    assert cluster.is_up
+
+
+def test_a_shared_cluster_must_fit_the_test(tmp_path):
+    from faultline.core.errors import BadInputError
+    cluster = FakeCluster("zookeeper", ["n1", "n2", "n3"])
+    with pytest.raises(BadInputError, match="db 'zookeeper', the test needs 'etcd'"):
+        run_test(plan_for(tmp_path), cluster=cluster,
+                 client_factory=clients_over(FakeRegisters()))
