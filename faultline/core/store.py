@@ -6,6 +6,7 @@
       test.json      the full spec, seed included: enough to re-run it
       history.jsonl  the history, appended and flushed op by op
       results.json   {"valid": ..., per-checker results}
+      summary.json   one small record of the run for the runs index (:func:`summarize`)
       report.html    one self-contained page
       harness.log    the harness' own log
       nodes/<node>/  server logs and config copied out of each node
@@ -37,6 +38,8 @@ LOG = "harness.log"
 NODES = "nodes"
 LATEST = "latest"
 INDEX = "index.html"
+SUMMARY = "summary.json"
+SUMMARY_VERSION = 1
 
 
 class RunDir:
@@ -111,7 +114,8 @@ class RunDir:
             raise BadInputError(f"{self.file(HISTORY)} exists: a history is never overwritten") from None
 
     def read_history(self) -> History:
-        """The stored history; a torn last line (the harness died mid-write) is dropped."""
+        """The stored history; a torn last line (the harness died mid-write) is dropped
+        and named by the history's ``torn_line``. HistoryFormatError if it is malformed."""
         return read_jsonl(self.file(HISTORY), allow_torn_tail=True)
 
     def write_results(self, results: Mapping[str, Any]) -> None:
@@ -124,6 +128,29 @@ class RunDir:
                 return json.load(fh)
         except (OSError, ValueError):
             return None
+
+    def write_summary(self, spec: Mapping[str, Any], results: Mapping[str, Any]) -> None:
+        """``summary.json`` (:func:`summarize`); written after the report, so a run with a
+        summary has its report."""
+        write_atomically(self.file(SUMMARY), json.dumps(summarize(self, spec, results)) + "\n")
+
+    def read_summary(self) -> dict[str, Any]:
+        """The run's summary: ``summary.json``, else (older runs, a run still going or one
+        that crashed) made from ``test.json`` and ``results.json``."""
+        try:
+            with open(self.file(SUMMARY), encoding="utf-8") as fh:
+                summary = json.load(fh)
+            if isinstance(summary, dict) and summary.get("version") == SUMMARY_VERSION:
+                return summary
+        except (OSError, ValueError):
+            pass
+        try:
+            spec = self.read_test()
+        except BadInputError:
+            spec = {}
+        summary = summarize(self, spec, self.read_results())
+        summary["has_report"] = os.path.isfile(self.report_path)
+        return summary
 
     def write_report(self, page: str) -> None:
         write_atomically(self.report_path, page)
@@ -144,6 +171,32 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, (set, frozenset, tuple)):
         return sorted(obj, key=repr) if isinstance(obj, (set, frozenset)) else list(obj)
     return repr(obj)
+
+
+def summarize(run: RunDir, spec: Mapping[str, Any],
+              results: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the runs index shows of one run, from its spec and results (None: no results
+    yet, the run is going or crashed; ``valid`` is then None).
+
+    ``{"version", "test", "stamp" (the directory name, UTC), "db", "workload", "nemesis",
+    "read_mode", "seed", "valid", "error", "ok", "fail", "info", "ok_per_s",
+    "duration_s", "has_report"}``
+    """
+    stats = (results or {}).get("stats") or {}
+    total = stats.get("total") or {}
+    return {
+        "version": SUMMARY_VERSION,
+        "test": spec.get("name") or os.path.basename(os.path.dirname(run.path)),
+        "stamp": os.path.basename(run.path),
+        **{k: spec.get(k) for k in ("db", "workload", "read_mode", "seed")},
+        "nemesis": list(spec.get("nemesis") or []),
+        "valid": results.get("valid") if results is not None else None,
+        "error": (results or {}).get("error"),
+        **{o: total.get(o, 0) for o in ("ok", "fail", "info")},
+        "ok_per_s": stats.get("ok_per_s"),
+        "duration_s": stats.get("duration_s"),
+        "has_report": results is not None,
+    }
 
 
 def list_runs(results_root: str) -> list[RunDir]:

@@ -86,6 +86,7 @@ def write_outputs(run: RunDir, spec: Mapping[str, Any], history: History,
                   results: Mapping[str, Any]) -> None:
     run.write_results(results)
     run.write_report(render_report(spec, history, results))
+    run.write_summary(spec, results)
     run.publish()
     write_index(run.results_root)
 
