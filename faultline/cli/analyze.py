@@ -1,11 +1,16 @@
 """``faultline analyze RUN_DIR``: check a stored run again (after a checker improved, or a
 run whose check never finished), rewriting its results.json and report.html. The history
 is only read. Prints the report's path; exits 0 valid, 1 invalid, 2 unknown, 254 when
-RUN_DIR is not a readable run directory."""
+RUN_DIR is not a readable run directory or its history is malformed.
+
+A run whose harness was killed may leave a torn last line in history.jsonl: it is dropped,
+said on stderr, and the results say they were checked on an incomplete history
+(``"incomplete_history"`` in results.json, shown on the report)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from faultline.core.store import RunDir
+    from faultline.core.store import HISTORY, RunDir
     from faultline.runner.run import check_history, exit_code_for, write_outputs
     from faultline.workloads import WORKLOADS
 
@@ -24,6 +29,12 @@ def run(args: argparse.Namespace) -> int:
     spec = stored.read_test()
     history = stored.read_history()
     results = check_history(WORKLOADS.get(spec.get("workload")), spec, history)
+    if history.torn_line is not None:
+        reason = (f"the last line ({history.torn_line}) of {HISTORY} was cut short, "
+                  f"the harness having died mid-write; it was dropped")
+        print(f"{stored.file(HISTORY)}:{history.torn_line}: torn last line dropped: "
+              f"checked an incomplete history", file=sys.stderr)
+        results["incomplete_history"] = {"torn_line": history.torn_line, "reason": reason}
     write_outputs(stored, spec, history, results)
     print(stored.report_path)
     return exit_code_for(results["valid"])

@@ -1,7 +1,8 @@
 """``faultline check PATH...``: decide whether recorded histories are linearizable.
 
 Each file is loaded by :func:`faultline.checkers.importers.load_history` (format and model inferred
-from the content unless ``--format``/``--model`` say otherwise) and checked by
+from the content unless ``--format``/``--model`` say otherwise; a malformed history, a torn
+tail unless ``--allow-torn-tail``, or an op the model does not know is refused) and checked by
 :func:`faultline.checkers.linearizable.check_linearizable`. Every file is checked, even after a bad
 one, and gets one line of output (one JSON object per line with ``--json``).
 
@@ -22,6 +23,7 @@ import traceback
 from typing import Any
 
 from faultline.checkers.importers import FORMATS, load_history
+from faultline.checkers.importers.infer import FROM_ARGUMENT, check_functions, is_inferred
 from faultline.checkers.linearizable import check_linearizable
 from faultline.checkers.models import MODEL_NAMES, get_model
 from faultline.core.result import UNKNOWN, Result
@@ -56,6 +58,9 @@ def add_parser(subparsers: Any) -> None:
                    help="search memory per file in MiB; past it the verdict is unknown")
     p.add_argument("--full", action="store_true",
                    help="decide every key, even after one proves the history invalid")
+    p.add_argument("--allow-torn-tail", action="store_true",
+                   help="drop a last line cut short (a killed writer) instead of refusing "
+                        "the file; the output says so")
     p.add_argument("--json", action="store_true", help="one JSON object per file per line")
     p.set_defaults(func=run)
 
@@ -98,14 +103,18 @@ def _initial_option(args: argparse.Namespace) -> dict[str, Any]:
 def _check_one(path: str, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     record: dict[str, Any] = {"path": path}
     try:
-        imported = load_history(path, args.format)
+        imported = load_history(path, args.format, allow_torn_tail=args.allow_torn_tail)
         record["format"] = imported.format
+        if imported.history.torn_line is not None:
+            record["torn_line"] = imported.history.torn_line
         if args.model is not None:
-            name, options = args.model, _initial_option(args)
+            check_functions(path, imported.history, imported.lines, args.model)
+            name, options, source = args.model, _initial_option(args), FROM_ARGUMENT
         else:
             name, options = imported.model_name, {**imported.model_options,
                                                   **_initial_option(args)}
-        record["model"] = name
+            source = imported.model_from
+        record.update(model=name, model_from=source, model_inferred=is_inferred(source))
         record["ops"] = sum(1 for op in imported.history
                             if op.type == INVOKE and op.process != NEMESIS)
         if name is None:
@@ -186,11 +195,14 @@ def _summary(record: dict[str, Any]) -> str:
     if verdict == "ERROR":
         return f"{record['path']}: ERROR {record['error']}"
     model = record.get("model")
-    details = [record.get("format"), f"model {model}" if model else "no model",
+    inferred = " (inferred from its ops)" if record.get("model_from") == "functions" else ""
+    details = [record.get("format"), f"model {model}{inferred}" if model else "no model",
                f"{record.get('ops')} ops"]
     if record.get("time_s") is not None:
         details.append(f"{record['time_s']:.3f} s")
     line = f"{record['path']}: {verdict} ({', '.join(str(d) for d in details)})"
+    if record.get("torn_line") is not None:
+        line += f" [torn last line {record['torn_line']} dropped: checked an incomplete history]"
     why = record.get("reason") or record.get("error")
     if verdict == "unknown" and why:
         line += f": {why}"

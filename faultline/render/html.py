@@ -75,6 +75,10 @@ def render_report(test: Mapping[str, Any], history: History, results: Mapping[st
                        if isinstance(res, Mapping) and "valid" in res
                        and name != "stats")  # the stats are the operations table
     top_error = f"<p><b>error:</b> {esc(results['error'])}</p>" if results.get("error") else ""
+    incomplete = results.get("incomplete_history")
+    if isinstance(incomplete, Mapping):
+        top_error += ("<p><b>checked on an incomplete history:</b> "
+                      f"{esc(incomplete.get('reason'))}</p>")
     series = timeline(history)
     return (
         f"<!doctype html><html><head><meta charset=utf-8><title>{esc(test.get('name', 'run'))}"

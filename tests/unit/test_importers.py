@@ -266,15 +266,27 @@ def test_elle_bad_micro_op(tmp_path):
 # --- our JSONL ---------------------------------------------------------------------------
 
 def test_jsonl_model_from_the_runs_test_json(tmp_path):
-    history = [Op("invoke", "put", "v", 0, key="k"), Op("ok", "put", "v", 0, key="k")]
+    history = [Op("invoke", "write", 1, 0, key="k"), Op("ok", "write", 1, 0, key="k")]
     write_jsonl(history, tmp_path / "history.jsonl")
-    assert load_history(tmp_path / "history.jsonl").model_name == "cas-register"
+    imported = load_history(tmp_path / "history.jsonl")
+    assert (imported.model_name, imported.model_from) == ("cas-register", "format")
     (tmp_path / "test.json").write_text(json.dumps({"workload": {"model": "kv"}}))
     imported = load_history(tmp_path / "history.jsonl")
     assert (imported.format, imported.model_name, imported.history[0].key) == ("jsonl", "kv", "k")
+    assert imported.model_from == "test.json"
     (tmp_path / "test.json").write_text(json.dumps({"model": {"name": "register", "initial": 5}}))
     imported = load_history(tmp_path / "history.jsonl")
     assert (imported.model_name, dict(imported.model_options)) == ("register", {"initial": 5})
+
+
+def test_jsonl_model_a_test_json_names_must_know_every_op(tmp_path):
+    history = [Op("invoke", "put", "v", 0, key="k"), Op("ok", "put", "v", 0, key="k")]
+    write_jsonl(history, tmp_path / "history.jsonl")
+    assert load_history(tmp_path / "history.jsonl").model_name == "kv"  # inferred from put
+    (tmp_path / "test.json").write_text(json.dumps({"model": "register"}))
+    with pytest.raises(HistoryFormatError, match=r"history\.jsonl:1: model 'register' has no "
+                                                 r"operation 'put'"):
+        load_history(tmp_path / "history.jsonl")
 
 
 def test_jsonl_bad_test_json(tmp_path):

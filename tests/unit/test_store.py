@@ -51,7 +51,8 @@ def test_torn_last_line_is_dropped_on_read(tmp_path):
         w.append(Op(INVOKE, "read", None, 0, 1))
     with open(run.file("history.jsonl"), "a") as fh:
         fh.write('{"index":1,"ty')  # the harness died mid-write
-    assert len(run.read_history()) == 1
+    history = run.read_history()
+    assert (len(history), history.torn_line) == (1, 2)
 
 
 @pytest.mark.parametrize("setup, message", [

@@ -2,14 +2,16 @@
 
 Every importer turns its source's records into ops and hands them to a
 :class:`HistoryBuilder`, which enforces what the checkers rely on, naming the source
-line when a record breaks it:
+line when a record breaks it. The rules are :class:`faultline.core.history.Pairing`'s,
+the same our JSONL reader applies:
 
 - a completion belongs to an open invocation of the same process and the same ``f``
   (a client completion with nothing open is an error; a nemesis ``info`` may stand alone,
   Jepsen logs nemesis events that way);
-- a process whose op ended ``info`` (or never completed) never issues again: if the source
-  reuses its id, the later ops get a fresh process id, exactly what Jepsen's interpreter
-  does when a client crashes.
+- a process with an open invocation does not invoke again (an error);
+- a process whose op ended ``info`` never issues again: if the source reuses its id, the
+  later ops get a fresh process id, exactly what Jepsen's interpreter does when a client
+  crashes.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from faultline.core.errors import HistoryFormatError
-from faultline.core.history import History
-from faultline.core.op import INFO, INVOKE, NEMESIS, Op
+from faultline.core.history import History, Pairing
+from faultline.core.op import INVOKE, NEMESIS, Op
 
 
 #: An imported history and, per op (by index), the line of the source it came from.
@@ -28,26 +30,33 @@ SourceHistory = tuple[History, tuple[int | None, ...]]
 class HistoryBuilder:
     """Collects ops in source order; :meth:`history` returns the finished History."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, allow_torn_tail: bool = False):
         self.path = path
+        self.allow_torn_tail = allow_torn_tail
+        self.torn_line: int | None = None  # the source's last line, dropped as cut short
         self._ops: list[Op] = []
         self._lines: list[int | None] = []
+        self._pairing = Pairing(path, renew_crashed=True)
         self._open: dict[Any, Op] = {}  # source process -> its open invocation
         self._generation: dict[Any, int] = {}  # source process -> times it was replaced
-        self._crashed: set[Any] = set()  # source processes whose last op ended unknown
 
     def error(self, line: int | None, message: str) -> HistoryFormatError:
         return HistoryFormatError(self.path, line, message)
 
+    def torn_tail(self, line: int, message: str) -> None:
+        """The source's last line was cut short (a writer killed mid-line): an error,
+        unless torn tails are allowed, when it is dropped and the history remembers it."""
+        if not self.allow_torn_tail:
+            hint = "" if "truncated" in message else " (truncated last line?)"
+            raise self.error(line, f"{message}{hint}")
+        self.torn_line = line
+
     def invoke(self, line: int | None, process: Any, f: str, value: Any = None, *,
                key: Any = None, time: int = 0) -> None:
         if process == NEMESIS:
-            self._open[NEMESIS] = self._append(line, Op(INVOKE, f, value, NEMESIS, time, key=key))
+            self._append(line, Op(INVOKE, f, value, NEMESIS, time, key=key))
             return
-        if process in self._open or process in self._crashed:
-            # The earlier op's outcome stays unknown; a crashed process never issues again.
-            self._crashed.discard(process)
-            self._open.pop(process, None)
+        if self._pairing.invoke(line, process, f):
             self._generation[process] = self._generation.get(process, 0) + 1
         # Until history() assigns final ids, a client process is (source id, generation).
         slot = (process, self._generation.get(process, 0))
@@ -55,18 +64,11 @@ class HistoryBuilder:
 
     def complete(self, line: int | None, process: Any, op_type: str, f: str, value: Any = None,
                  *, time: int = 0, error: str | None = None) -> None:
-        invocation = self._open.pop(process, None)
         if process == NEMESIS:
             self._append(line, Op(op_type, f, value, NEMESIS, time, error=error))
             return
-        if invocation is None:
-            raise self.error(line, f"{op_type} of process {process} with no open invocation")
-        if invocation.f != f:
-            raise self.error(
-                line, f"process {process} completes {f!r} but invoked {invocation.f!r}"
-            )
-        if op_type == INFO:
-            self._crashed.add(process)
+        self._pairing.complete(line, process, op_type, f)
+        invocation = self._open.pop(process)
         self._append(
             line, Op(op_type, f, value, invocation.process, time, key=invocation.key, error=error)
         )
@@ -95,9 +97,10 @@ class HistoryBuilder:
                 next_fresh += 1
         # Indices are set here too, so History need not copy each op a second time.
         return History(
-            op.with_(index=i, process=op.process if op.process == NEMESIS
-                     else final[op.process])
-            for i, op in enumerate(self._ops)
+            (op.with_(index=i, process=op.process if op.process == NEMESIS
+                      else final[op.process])
+             for i, op in enumerate(self._ops)),
+            torn_line=self.torn_line,
         )
 
     def _generation_slots(self) -> list[tuple[Any, int]]:

@@ -3,6 +3,7 @@
 ``{:type :ok, :f :txn, :process 3, :value [[:append 9 2] [:r 9 [1 2]]], :index 7}``.
 Each op becomes ``f="txn"`` (the default when ``:f`` is absent) with a list value
 ``[["append", 9, 2], ["r", 9, [1, 2]]]``; micro-op kinds are ``append``, ``r`` and ``w``.
+A client op of another ``:f`` is an error: Elle's histories hold transactions only.
 Types keep Jepsen's meaning (``fail`` did not happen, ``info`` unknown). Elle's ``:index``
 is not kept: ours is the position in the history.
 
@@ -35,6 +36,8 @@ def from_records(path: str, records: list[tuple[int, Any]]) -> SourceHistory:
         time = rec.op_time(builder, line, op)
         value = to_plain(op.get(rec.K_VALUE))
         process = rec.op_process(builder, line, op) if rec.K_PROCESS in op else None
+        if process != NEMESIS and f != "txn":
+            raise builder.error(line, f"an Elle op is a transaction (:f :txn), got :{f}")
         shape = _shape(builder, line, value) if process != NEMESIS and f == "txn" else None
         if process is None and op_type == INVOKE:
             process, next_process = next_process, next_process + 1

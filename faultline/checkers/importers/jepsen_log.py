@@ -2,7 +2,9 @@
 
 One op per line, ``INFO  jepsen.util - <process>\\t:<type>\\t:<f>\\t<value>`` (later Jepsen
 versions write ``jepsen.util: ...``); the value is EDN. Other log lines are skipped; a
-``jepsen.util`` line that does not parse is an error naming its line.
+``jepsen.util`` line that does not parse is an error naming its line, and so is a last
+line cut short (``INFO  j``, ``INFO  jepsen.util``, an op line missing its value): a torn
+tail, dropped only when the caller allows it.
 
 Semantics are Porcupine's (the ones the corpus' expected verdicts rest on), mapped onto ours:
 
@@ -37,31 +39,61 @@ def looks_like(text: str) -> bool:
     return MARKER.search(text) is not None
 
 
-def parse(path: str, text: str) -> SourceHistory:
-    builder = HistoryBuilder(path)
+_HEADER = "INFO  jepsen.util - "  # how Porcupine's logs start an op line
+# A logger name cut short right after the level or the thread (``INFO [worker 3] jepsen.u``).
+_CUT_MARKER = re.compile(r"(?:\b(?:TRACE|DEBUG|INFO|WARN|ERROR)|\])\s+(j[a-z.]*(?: -?)?)$")
+
+
+def parse(path: str, text: str, *, allow_torn_tail: bool = False) -> SourceHistory:
+    builder = HistoryBuilder(path, allow_torn_tail=allow_torn_tail)
+    lines = text.splitlines()
+    last = max((i for i, ln in enumerate(lines, start=1) if ln.strip()), default=0)
+    header = _HEADER
     found = False
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(lines, start=1):
         marker = MARKER.search(line)
         if marker is None:
-            continue  # the rest of Jepsen's log: setup, nemesis chatter, stack traces
-        found = True
-        _parse_op(builder, lineno, line[marker.end():])
+            # The rest of Jepsen's log (setup, nemesis chatter, stack traces) is skipped,
+            # but not the start of an op line cut short at the end of the file.
+            if lineno == last and _cut_op_line(line, header):
+                builder.torn_tail(lineno, f"{line.strip()!r} is the start of an op line")
+            continue
+        found, header = True, line[:marker.end()]
+        try:
+            fields = _fields(line[marker.end():])
+        except ValueError as e:
+            if lineno != last or text.endswith("\n"):
+                raise builder.error(lineno, str(e)) from None
+            builder.torn_tail(lineno, str(e))
+            continue
+        _add(builder, lineno, *fields)
     if not found:
         raise builder.error(None, "no Jepsen op lines (\"jepsen.util - P :type :f value\") found")
     return builder.finish()
 
 
-def _parse_op(builder: HistoryBuilder, lineno: int, rest: str) -> None:
+def _cut_op_line(line: str, header: str) -> bool:
+    """Whether ``line`` is a prefix of an op line's start (``INFO  jepsen.u``)."""
+    text = line.rstrip()
+    if text and header.startswith(text):
+        return True
+    cut = _CUT_MARKER.search(text)
+    return cut is not None and any(m.startswith(cut.group(1)) for m in ("jepsen.util - ",
+                                                                          "jepsen.util:"))
+
+
+def _fields(rest: str) -> tuple[Any, str, str, Any]:
+    """Process, type, function and EDN value of an op line (all four are required);
+    ValueError saying what is wrong."""
     fields = rest.rstrip("\r\n").split("\t", 3) if "\t" in rest else rest.split(None, 3)
-    if len(fields) < 3:
-        raise builder.error(lineno, f"expected 'process :type :f value', got {rest.strip()!r}")
-    process_text, type_text, f_text = (x.strip() for x in fields[:3])
-    value_text = fields[3].strip() if len(fields) > 3 else "nil"
+    if len(fields) < 4:
+        raise ValueError(f"expected 'process :type :f value', got {rest.strip()!r}")
+    process_text, type_text, f_text, value_text = (x.strip() for x in fields)
     op_type = _TYPES.get(type_text)
     if op_type is None:
-        raise builder.error(lineno, f"unknown op type {type_text!r} (truncated line?)")
+        raise ValueError(f"unknown op type {type_text!r} (truncated line?)")
     if not f_text.startswith(":") or len(f_text) < 2:
-        raise builder.error(lineno, f"the op's function must be a keyword, got {f_text!r}")
+        raise ValueError(f"the op's function must be a keyword, got {f_text!r}")
     f = f_text[1:]
     process: Any
     if process_text == ":nemesis":
@@ -70,9 +102,13 @@ def _parse_op(builder: HistoryBuilder, lineno: int, rest: str) -> None:
         try:
             process = int(process_text)
         except ValueError:
-            raise builder.error(lineno, f"process must be an integer or :nemesis, "
-                                        f"got {process_text!r}") from None
-    raw = _value(builder, lineno, value_text)
+            raise ValueError(f"process must be an integer or :nemesis, "
+                             f"got {process_text!r}") from None
+    return process, op_type, f, _value(value_text)
+
+
+def _add(builder: HistoryBuilder, lineno: int, process: Any, op_type: str, f: str,
+         raw: Any) -> None:
     value = to_plain(raw)
     if op_type == INVOKE:
         builder.invoke(lineno, process, f, None if f == "read" else value)
@@ -89,13 +125,13 @@ def _parse_op(builder: HistoryBuilder, lineno: int, rest: str) -> None:
         builder.complete(lineno, process, INFO, f, None, error=_reason(raw))
 
 
-def _value(builder: HistoryBuilder, lineno: int, text: str) -> Any:
+def _value(text: str) -> Any:
     try:
         forms = loads(text)
     except EdnError as e:
-        raise builder.error(lineno, f"bad value {text!r}: {e.message}") from None
+        raise ValueError(f"bad value {text!r}: {e.message}") from None
     if len(forms) != 1:
-        raise builder.error(lineno, f"expected one EDN value, got {text!r}")
+        raise ValueError(f"expected one EDN value, got {text!r}")
     return forms[0]
 
 

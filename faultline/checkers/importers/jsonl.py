@@ -5,7 +5,9 @@ The history is parsed by :func:`faultline.core.history.parse_jsonl`. The model c
 the top level or inside ``"checker"`` or ``"workload"``, either a name
 (``"model": "kv"``) or an object with the name and the model's options
 (``"model": {"name": "cas-register", "initial": 0}``). Without a test.json, or one that
-names no model, the model is a compare-and-set register with initial value None.
+names no model, the format's own model is a compare-and-set register with initial value
+None (replaced by one the ops' functions imply when they do not fit it: see
+:mod:`faultline.checkers.importers.infer`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import json
 import os
 from typing import Any
 
+from faultline.checkers.importers.infer import FROM_TEST_JSON, ModelChoice
 from faultline.core.errors import HistoryFormatError
-from faultline.core.history import History, parse_jsonl
+from faultline.core.history import History, parse_jsonl_lines
 
-DEFAULT_MODEL = ("cas-register", {"initial": None})
+DEFAULT_MODEL = ModelChoice("cas-register", {"initial": None})
 
 
 def looks_like(first_line: str) -> bool:
@@ -27,12 +30,13 @@ def looks_like(first_line: str) -> bool:
         return False
 
 
-def parse(path: str, text: str) -> History:
-    """The history in ``text``, the content of ``path``."""
-    return parse_jsonl(path, text)
+def parse(path: str, text: str, *, allow_torn_tail: bool = False
+          ) -> tuple[History, tuple[int, ...]]:
+    """The history in ``text``, the content of ``path``, and each op's line."""
+    return parse_jsonl_lines(path, text, allow_torn_tail=allow_torn_tail)
 
 
-def implied_model(path: str) -> tuple[str, dict[str, Any]]:
+def implied_model(path: str) -> ModelChoice:
     test_path = os.path.join(os.path.dirname(os.path.abspath(path)), "test.json")
     if not os.path.exists(test_path):
         return DEFAULT_MODEL
@@ -45,10 +49,10 @@ def implied_model(path: str) -> tuple[str, dict[str, Any]]:
     if entry is None:
         return DEFAULT_MODEL
     if isinstance(entry, str):
-        return entry, {}
+        return ModelChoice(entry, {}, FROM_TEST_JSON)
     if isinstance(entry, dict) and isinstance(entry.get("name"), str):
         options = {k: v for k, v in entry.items() if k != "name"}
-        return entry["name"], options
+        return ModelChoice(entry["name"], options, FROM_TEST_JSON)
     raise HistoryFormatError(
         test_path, None, f'"model" must be a name or {{"name": ..., options}}, got {entry!r}'
     )

@@ -21,6 +21,7 @@ from typing import Any
 from faultline.checkers.importers import records as rec
 from faultline.checkers.importers.builder import HistoryBuilder, SourceHistory
 from faultline.checkers.importers.edn import to_plain
+from faultline.checkers.importers.infer import ModelChoice
 from faultline.core.history import History
 from faultline.core.op import INFO, INVOKE, NEMESIS, OK
 
@@ -58,9 +59,10 @@ def _check_txn(builder: HistoryBuilder, line: int, value: Any) -> None:
                                   f"got {value!r}")
 
 
-def implied_model(history: History) -> tuple[str, dict[str, Any]]:
+def implied_model(history: History) -> ModelChoice:
     """cas-register with initial 0, or for transactions a multi-register whose every
-    register starts at 0 (Knossos' multi-register test uses ``{:x 0 :y 0}``)."""
+    register starts at 0 (Knossos' multi-register test uses ``{:x 0 :y 0}``). Other
+    functions (a mutex's ``acquire``/``release``) are left to inference."""
     registers: dict[Any, int] = {}
     txn = False
     for op in history:
@@ -70,5 +72,5 @@ def implied_model(history: History) -> tuple[str, dict[str, Any]]:
         for _, key, _ in op.value or ():
             registers.setdefault(key, 0)
     if txn:
-        return "multi-register", {"initial": registers}
-    return "cas-register", {"initial": 0}
+        return ModelChoice("multi-register", {"initial": registers})
+    return ModelChoice("cas-register", {"initial": 0})

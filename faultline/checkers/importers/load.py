@@ -14,6 +14,10 @@ knossos-edn    EDN op maps, ``:f`` read/write/cas or txn   cas-register (initial
 elle-edn       EDN op maps whose values are micro-ops      none (no checker yet)
 =============  ==========================================  ===============================
 
+The model a format implies is a hint: when the history's client ops use functions it
+does not know (a Knossos mutex history's ``acquire``/``release``), the model they imply
+is used instead (:mod:`faultline.checkers.importers.infer`).
+
 Recognition reads the content, never the file name, so a renamed file still loads.
 """
 
@@ -27,6 +31,7 @@ from typing import Any, Mapping
 from faultline.checkers.importers import elle_edn, jepsen_log, jsonl, knossos_edn, porcupine_kv
 from faultline.checkers.importers import records as rec
 from faultline.checkers.importers.edn import EdnError, Keyword, head_records, read_records
+from faultline.checkers.importers.infer import ModelChoice, infer_model
 from faultline.checkers.independent import per_key_if_keyed
 from faultline.checkers.models import Model, get_model
 from faultline.core.errors import HistoryFormatError
@@ -43,14 +48,17 @@ class Imported:
 
     ``model_name`` is None when no linearizability model fits (Elle transactions);
     ``model`` then is None too. ``model`` is built on first use from name and options.
+    ``model_from`` says where the model came from (``infer.FROM_*``).
+    ``history.torn_line`` is the torn last line dropped, if the load allowed one.
     """
 
     history: History
     format: str
     model_name: str | None
     model_options: Mapping[str, Any] = field(default_factory=dict)
-    #: The source line of each op (by index); empty for our JSONL, whose ops carry indices.
+    #: The source line of each op (by index).
     lines: tuple[int | None, ...] = ()
+    model_from: str = "format"
 
     @cached_property
     def model(self) -> Model | None:
@@ -65,11 +73,15 @@ class Imported:
         return per_key_if_keyed(get_model(name, **options), self.history)
 
 
-def load_history(path: str | os.PathLike, fmt: str = "auto") -> Imported:
+def load_history(path: str | os.PathLike, fmt: str = "auto", *,
+                 allow_torn_tail: bool = False) -> Imported:
     """Read ``path`` in format ``fmt`` (``"auto"``: recognise it from the content).
 
     Raises :class:`HistoryFormatError` (file and line) for unreadable, malformed or
-    truncated input and for a file whose format cannot be recognised.
+    truncated input, for a file whose format cannot be recognised, and for ops no model
+    knows. A torn tail (the last line of a line-based file cut short: JSONL, Jepsen log,
+    Porcupine kv) is an error too, unless ``allow_torn_tail``: then it is dropped and
+    ``history.torn_line`` names it.
     """
     path = os.fspath(path)
     if fmt != "auto" and fmt not in FORMATS:
@@ -78,23 +90,29 @@ def load_history(path: str | os.PathLike, fmt: str = "auto") -> Imported:
     text = read_text(path)  # once: recognising the format and parsing share it
     if fmt == "auto":
         fmt = _detect(path, text)
+    history, lines, hint = _parse(path, fmt, text, allow_torn_tail)
+    choice = infer_model(path, history, lines, hint)
+    return Imported(history, fmt, choice.name, choice.options, lines, choice.source)
+
+
+def _parse(path: str, fmt: str, text: str, allow_torn_tail: bool
+           ) -> tuple[History, tuple[int | None, ...], ModelChoice]:
+    """The history, each op's line, and the model the source implies."""
     if fmt == "jsonl":
-        history = jsonl.parse(path, text)
-        name, options = jsonl.implied_model(path)
-        return Imported(history, fmt, name, options)
+        history, lines = jsonl.parse(path, text, allow_torn_tail=allow_torn_tail)
+        return history, lines, jsonl.implied_model(path)
     if fmt == "jepsen-log":
-        history, lines = jepsen_log.parse(path, text)
-        return Imported(history, fmt, "cas-register", {"initial": None}, lines)
+        history, lines = jepsen_log.parse(path, text, allow_torn_tail=allow_torn_tail)
+        return history, lines, ModelChoice("cas-register", {"initial": None})
     if fmt == "porcupine-kv":
-        history, lines = porcupine_kv.parse(path, text)
-        return Imported(history, fmt, "kv", {}, lines)
+        history, lines = porcupine_kv.parse(path, text, allow_torn_tail=allow_torn_tail)
+        return history, lines, ModelChoice("kv")
     records = _edn_records(path, text)
     if fmt == "knossos-edn":
         history, lines = knossos_edn.from_records(path, records)
-        name, options = knossos_edn.implied_model(history)
-        return Imported(history, fmt, name, options, lines)
+        return history, lines, knossos_edn.implied_model(history)
     history, lines = elle_edn.from_records(path, records)
-    return Imported(history, fmt, None, {}, lines)
+    return history, lines, ModelChoice(None)  # no linearizability model for transactions
 
 
 def detect_format(path: str | os.PathLike) -> str:
@@ -125,7 +143,7 @@ def _detect(path: str, text: str) -> str:
 def _classify_edn(path: str, text: str) -> str:
     """Porcupine kv ops have a ``:key``; Elle ops' values are micro-op vectors."""
     try:
-        head = head_records(text, _SNIFF_RECORDS)
+        head = _head(text)
     except EdnError as e:
         raise HistoryFormatError(path, e.line, e.message) from None
     for record in head:
@@ -142,6 +160,21 @@ def _classify_edn(path: str, text: str) -> str:
     # Only nemesis ops (or nothing) in sight: nothing to tell the formats apart; the
     # Knossos importer accepts any history of plain op maps.
     return "knossos-edn"
+
+
+def _head(text: str) -> list[Any]:
+    """The first records of ``text``; a cut last line of a file of one map per line may
+    be a torn tail, which the importer decides on, so the lines before it are used."""
+    try:
+        return head_records(text, _SNIFF_RECORDS)
+    except EdnError as e:
+        before = text.rpartition("\n")[0]
+        if text.endswith("\n") or e.line != before.count("\n") + 2 or not before.strip():
+            raise
+        try:
+            return head_records(before, _SNIFF_RECORDS)
+        except EdnError:
+            raise e from None
 
 
 def _edn_records(path: str, text: str) -> list[tuple[int, Any]]:

@@ -28,9 +28,12 @@ _FIXED_SHAPE = re.compile(
 )
 
 
-def parse(path: str, text: str) -> SourceHistory:
-    builder = HistoryBuilder(path)
-    for lineno, line in enumerate(text.splitlines(), start=1):
+def parse(path: str, text: str, *, allow_torn_tail: bool = False) -> SourceHistory:
+    """A last line that does not parse and has no newline after it is a torn tail
+    (see :meth:`HistoryBuilder.torn_tail`)."""
+    builder = HistoryBuilder(path, allow_torn_tail=allow_torn_tail)
+    lines = text.splitlines()
+    for lineno, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith(";"):
             continue
         m = _FIXED_SHAPE.fullmatch(line)
@@ -38,14 +41,18 @@ def parse(path: str, text: str) -> SourceHistory:
             process, op_type, f, key, value = m.groups()
             _add(builder, lineno, int(process), op_type, f, key, value)
         else:
-            _add_edn_line(builder, lineno, line)
+            torn_possible = lineno == len(lines) and not text.endswith("\n")
+            _add_edn_line(builder, lineno, line, torn_possible)
     return builder.finish()
 
 
-def _add_edn_line(builder: HistoryBuilder, lineno: int, line: str) -> None:
+def _add_edn_line(builder: HistoryBuilder, lineno: int, line: str, torn_possible: bool) -> None:
     try:
         forms = read_records(line)
     except EdnError as e:
+        if torn_possible:
+            builder.torn_tail(lineno, e.message)
+            return
         raise builder.error(lineno, f"{e.message} (truncated line?)") from None
     if len(forms) != 1:
         raise builder.error(lineno, "expected one op map on the line")
