@@ -26,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE", help="the matrix (TOML)")
     p.add_argument("--summary", metavar="PATH", default=None,
                    help="the JSON summary (default <results>/<FILE stem>.matrix.json, "
-                        "<results> being the matrix's [defaults] results or 'results')")
+                        "<results> being the first entry's results directory)")
     p.add_argument("--junit", metavar="PATH", default=None,
                    help="the JUnit XML file (default <results>/<FILE stem>.junit.xml)")
     p.set_defaults(func=run)
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     entries = load_matrix(args.file)  # every entry validated before any runs
     stem = os.path.splitext(os.path.basename(args.file))[0]
-    root = entries[0].options.get("results") or "results"
+    root = entries[0].plan.spec["results"]
     summary_path = args.summary or os.path.join(root, f"{stem}.matrix.json")
     junit_path = args.junit or os.path.join(root, f"{stem}.junit.xml")
     print(f"{len(entries)} entries from {args.file}", flush=True)
