@@ -12,7 +12,7 @@ import pytest
 from faultline import cli
 from faultline.core.errors import ClusterError
 from faultline.fakes import FakeCluster, FakeRegisters, fake_client_factory
-from faultline.core.generator import cycle, sleep
+from faultline.core.generator import cycle, nemesis, sleep
 from faultline.core.op import NEMESIS
 from faultline.runner.run import run_test
 from faultline.runner.spec import build_test
@@ -122,7 +122,7 @@ def with_nemesis(plan, nem):
     plan.package = SimpleNamespace(
         nemesis=nem,
         generator=cycle([sleep(0.1), {"f": "start"}, sleep(0.1), {"f": "stop"}]),
-        final_generator=[{"f": "stop"}, sleep(0.05)])
+        final_generator=nemesis([{"f": "stop"}, sleep(0.05)]))  # as faults.schedule.final routes it
     return plan
 
 
