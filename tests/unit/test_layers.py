@@ -36,6 +36,6 @@ def test_every_part_of_the_package_is_in_a_layer():
 
 def test_the_layers_run_from_the_cli_down_to_the_core():
     order = layers()
-    assert order[0] == ["faultline.cli", "faultline.fakes"]
+    assert order[0] == ["faultline.cli", "faultline.fakes", "faultline.pytest"]
     assert order[-1] == ["faultline.core"]
     assert ["faultline.runner"] in order
