@@ -6,8 +6,8 @@ verdict as properties).
 
 Exit codes: the worst entry's: 1 invalid > 254 an entry could not run (preflight) >
 2 unknown > 0 valid; 254 before anything runs when an entry is bad (the message names
-it); 130 interrupted (the running entry and every cluster cleaned up, the summary of
-the finished entries written).
+it); 130 interrupted (the running entry and every cluster cleaned up, the summaries
+written with the entries so far, the interrupted one "unknown").
 """
 
 from __future__ import annotations

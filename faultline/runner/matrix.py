@@ -40,7 +40,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from faultline.core.errors import (EXIT_BAD_INPUT, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID,
                                    BadInputError, FaultlineError)
-from faultline.core.store import TEST_JSON
+from faultline.core.store import REPORT, TEST_JSON
 from faultline.dbs import client_factory as db_client_factory
 from faultline.faults.heal import heal_cluster
 from faultline.runner import signals
@@ -254,6 +254,13 @@ def _run_entry(entry: Entry, clusters: _Clusters) -> EntryResult:
         result.valid, result.run_dir = outcome.valid, outcome.run.path
         result.exit_code = exit_code_for(outcome.valid)
         result.error = outcome.results.get("error")
+    except KeyboardInterrupt as e:
+        # The run cleaned up after itself; the summary still shows how far it got.
+        result.valid, result.error = "unknown", "interrupted"
+        result.run_dir = _new_run_dir(plan, before)
+        result.duration_s = time.monotonic() - started
+        e.result = result  # type: ignore[attr-defined]
+        raise
     except FaultlineError as e:
         result.error = str(e)
         result.run_dir = _new_run_dir(plan, before)
@@ -313,11 +320,13 @@ def junit_xml(outcome: MatrixOutcome, suite: str) -> str:
         for name, value in (("run_dir", r.run_dir or ""), ("seed", r.entry.plan.spec["seed"]),
                             ("verdict", r.verdict), ("where", r.entry.where)):
             ET.SubElement(props, "property", name=name, value=str(value))
-        message = r.error or r.verdict
         if r.verdict == "invalid":
-            ET.SubElement(case, "failure", message=f"invalid: {message}", type="invalid").text = \
-                f"the history is not consistent; report: {r.run_dir}"
+            report = os.path.join(r.run_dir or "", REPORT)
+            ET.SubElement(case, "failure", type="invalid",
+                          message=f"{r.entry.plan.name} is invalid: the checker found an "
+                                  f"anomaly, explained in {report}").text = report
         elif r.verdict != "valid":
+            message = r.error or r.verdict
             ET.SubElement(case, "error", message=message, type=r.verdict).text = message
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
@@ -325,7 +334,8 @@ def junit_xml(outcome: MatrixOutcome, suite: str) -> str:
 
 def run_matrix(entries: Sequence[Entry], say: Say | None = None) -> MatrixOutcome:
     """Run ``entries`` in order; see the module docstring. On Ctrl-C/SIGTERM the outcome
-    so far is in the KeyboardInterrupt's ``outcome`` attribute."""
+    so far (the interrupted entry last, "unknown") is in the KeyboardInterrupt's
+    ``outcome`` attribute."""
     outcome = MatrixOutcome()
     clusters = _Clusters()
     try:
@@ -336,6 +346,8 @@ def run_matrix(entries: Sequence[Entry], say: Say | None = None) -> MatrixOutcom
                 if say is not None:
                     say(result, len(entries))
     except KeyboardInterrupt as e:
+        if hasattr(e, "result"):
+            outcome.results.append(e.result)
         outcome.interrupted = True
         e.outcome = outcome  # type: ignore[attr-defined]
         raise

@@ -94,4 +94,8 @@ def test_an_interrupted_matrix_removes_its_cluster_and_exits_130(tmp_path):
     (name,) = _clusters_of(os.path.dirname(log_path))
     assert leftovers(name) == ([], [])
     summary = json.loads((tmp_path / "long.matrix.json").read_text())
-    assert summary["interrupted"] and [e["name"] for e in summary["entries"]] == ["short"]
+    assert summary["interrupted"]
+    short, long = summary["entries"]
+    assert (short["name"], long["name"], long["verdict"], long["error"]) == (
+        "short", "long", "unknown", "interrupted")
+    assert summary["entries"][1]["run_dir"] == os.path.dirname(log_path)

@@ -151,6 +151,8 @@ nodes = 5
         assert prop["run_dir"] == entry["run_dir"] and (tmp_path / entry["run_dir"]).is_dir()
         assert prop["seed"] == str(entry["seed"]) and prop["verdict"] == entry["verdict"]
         assert (case.find("failure") is not None) == (entry["verdict"] == "invalid")
+        if entry["verdict"] == "invalid":
+            assert entry["run_dir"] + "/report.html" in case.find("failure").get("message")
     assert {e["verdict"] for e in summary["entries"]} == {"valid", "invalid"}
 
 
@@ -206,6 +208,8 @@ def test_an_interrupt_removes_every_cluster_and_keeps_what_finished(fakes, tmp_p
     with pytest.raises(KeyboardInterrupt) as caught:
         run_matrix(entries)
     outcome = caught.value.outcome
-    assert outcome.interrupted and [r.verdict for r in outcome.results] == ["valid"]
+    assert outcome.interrupted
+    assert [(r.verdict, r.error) for r in outcome.results] == [("valid", None),
+                                                               ("unknown", "interrupted")]
     assert calls == ["gooddb-register-none", "staledb-register-none"]
     assert all(c.calls[-1] == "down" for c in backend.clusters.values())
