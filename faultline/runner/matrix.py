@@ -54,6 +54,9 @@ SEVERITY = (EXIT_VALID, EXIT_UNKNOWN, EXIT_BAD_INPUT, EXIT_INVALID)
 
 TOP_LEVEL = ("defaults", "test")
 
+JUNIT_PROPERTY = "faultline.{}"
+"""JUnit property names, as :mod:`faultline.pytest.plugin` names its own."""
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -303,8 +306,9 @@ def summary(outcome: MatrixOutcome, source: str) -> dict[str, Any]:
 
 
 def junit_xml(outcome: MatrixOutcome, suite: str) -> str:
-    """JUnit XML: one test case per entry, ``run_dir``, ``seed`` and ``verdict`` as its
-    properties; invalid is a failure, unknown and could-not-run are errors."""
+    """JUnit XML: one test case per entry with the properties ``faultline.run_dir``,
+    ``.seed``, ``.verdict``, ``.report`` and ``.where`` (the names the pytest plugin
+    gives its cases); invalid is a failure, unknown and could-not-run are errors."""
     root = ET.Element("testsuites")
     failures = sum(r.verdict == "invalid" for r in outcome.results)
     errors = sum(r.verdict in ("unknown", "error") for r in outcome.results)
@@ -317,11 +321,12 @@ def junit_xml(outcome: MatrixOutcome, suite: str) -> str:
                              name=f"{r.entry.index}: {r.entry.plan.name}",
                              time=f"{r.duration_s:.3f}")
         props = ET.SubElement(case, "properties")
+        report = os.path.join(r.run_dir, REPORT) if r.run_dir else ""
         for name, value in (("run_dir", r.run_dir or ""), ("seed", r.entry.plan.spec["seed"]),
-                            ("verdict", r.verdict), ("where", r.entry.where)):
-            ET.SubElement(props, "property", name=name, value=str(value))
+                            ("verdict", r.verdict), ("report", report),
+                            ("where", r.entry.where)):
+            ET.SubElement(props, "property", name=JUNIT_PROPERTY.format(name), value=str(value))
         if r.verdict == "invalid":
-            report = os.path.join(r.run_dir or "", REPORT)
             ET.SubElement(case, "failure", type="invalid",
                           message=f"{r.entry.plan.name} is invalid: the checker found an "
                                   f"anomaly, explained in {report}").text = report

@@ -59,7 +59,8 @@ def test_a_matrix_exits_with_its_worst_verdict_and_writes_junit(tmp_path):
     cases = ET.parse(junit).getroot().find("testsuite").findall("testcase")
     assert len(cases) == 4
     for case, e in zip(cases, entries):
-        props = {p.get("name"): p.get("value") for p in case.find("properties")}
+        props = {p.get("name").removeprefix("faultline."): p.get("value")
+                 for p in case.find("properties")}
         assert props["run_dir"] == e["run_dir"] and os.path.isdir(props["run_dir"])
         assert props["verdict"] == e["verdict"] and props["seed"] == str(e["seed"])
 

@@ -144,7 +144,8 @@ nodes = 5
     cases = suite.findall("testcase")
     assert len(cases) == 5 and suite.get("failures") == str(
         sum(c.find("failure") is not None for c in cases))
-    props = [{p.get("name"): p.get("value") for p in c.find("properties")} for c in cases]
+    props = [{p.get("name").removeprefix("faultline."): p.get("value")
+              for p in c.find("properties")} for c in cases]
     summary = json.loads((tmp_path / "results" / "nightly.matrix.json").read_text())
     assert summary["exit_code"] == 1
     for case, prop, entry in zip(cases, props, summary["entries"]):
