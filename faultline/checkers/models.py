@@ -10,6 +10,9 @@ Optional members the search uses when present:
   (``info``) it constrains nothing and is dropped before the search.
 - ``describe(op) -> str``: a short human form of an op, for counterexamples.
 - ``order_views(entries)``: see :mod:`faultline.checkers.order` (write-order pruning, unique values).
+- ``native_ops(ops)``: the ops in the compiled core's terms (:mod:`faultline.checkers.native_ops`),
+  so that the search steps the model without calling back into Python; every built-in
+  model has it. A model without it is stepped through ``step`` (slower).
 
 The op given to ``step`` is the *outcome* of an operation: for an ``ok`` completion the
 completion op (a read carries the value read), for an unknown outcome the invocation with
@@ -27,6 +30,7 @@ from faultline.core.history import History, Pair
 from faultline.core.op import FAIL, Op
 from faultline.core.vocabulary import CAS_MISMATCH, READ_FS
 
+from faultline.checkers import native_ops as nat
 from faultline.checkers.independent import partition_by_key
 from faultline.checkers.kv_versions import kv_order_views
 
@@ -104,6 +108,23 @@ class RegisterModel:
     def read_only(self, op: Op) -> bool:
         return op.f in READ_FS or is_cas_mismatch(op)
 
+    def native_ops(self, ops: list[Op]) -> tuple:
+        views = []
+        for op in ops:
+            self.step(self.initial, op)  # the same errors as the Python search
+            f = op.f
+            if f in READ_FS:
+                v = _freeze(op.value)
+                views.append((nat.NOP,) if v is None and not self._none_is_value
+                             else (nat.REG_READ, v))
+            elif f == "write":
+                views.append((nat.REG_WRITE, _freeze(op.value)))
+            else:
+                expected, new = _cas_args(op)
+                views.append((nat.REG_MISMATCH, expected) if is_cas_mismatch(op)
+                             else (nat.REG_CAS, expected, new))
+        return nat.register_codes(views, self.initial)
+
     def order_views(self, entries: list[Any]) -> tuple[list, Any]:
         """Write-order views (see :mod:`faultline.checkers.order`): versions are the values."""
         return [self._view(e.op) for e in entries], self.initial
@@ -157,6 +178,16 @@ class KVModel:
     def read_only(self, op: Op) -> bool:
         return op.f in READ_FS
 
+    def native_ops(self, ops: list[Op]) -> tuple | None:
+        codes = {"put": nat.SEQ_PUT, "write": nat.SEQ_PUT, "append": nat.SEQ_APPEND}
+        out = []
+        for op in ops:
+            if op.f not in READ_FS and op.f not in codes:
+                raise _unknown_f(self.name, op)
+            out.append((nat.SEQ_READ if op.f in READ_FS else codes[op.f],
+                        op.value if op.value is not None else ""))
+        return nat.kv_codes(out, self.initial)
+
     def order_views(self, entries: list[Any]) -> tuple[list, Any] | None:
         """Write-order views when values spell versions (:mod:`faultline.checkers.kv_versions`)."""
         return kv_order_views(entries, self.initial)
@@ -208,6 +239,9 @@ class MultiRegisterModel:
     def read_only(self, op: Op) -> bool:
         return all(kind == "r" for kind, _, _ in self._micro_ops(op))
 
+    def native_ops(self, ops: list[Op]) -> tuple:
+        return nat.txn_codes([list(self._micro_ops(op)) for op in ops], self.initial)
+
     def describe(self, op: Op) -> str:
         return "txn " + " ".join(f"{kind}({k!r},{v!r})" for kind, k, v in self._micro_ops(op))
 
@@ -232,6 +266,18 @@ class SetModel:
     def read_only(self, op: Op) -> bool:
         return op.f in READ_FS
 
+    def native_ops(self, ops: list[Op]) -> tuple:
+        out: list[tuple[str, Any]] = []
+        for op in ops:
+            if op.f == "add":
+                out.append(("add", _freeze(op.value)))
+            elif op.f in READ_FS:
+                collection = isinstance(op.value, (list, tuple, set, frozenset))
+                out.append(("read", [_freeze(v) for v in op.value] if collection else None))
+            else:
+                raise _unknown_f(self.name, op)
+        return nat.set_codes(out)
+
     def describe(self, op: Op) -> str:
         return f"{op.f} {op.value!r}"
 
@@ -250,6 +296,15 @@ class MutexModel:
         if op.f == "release":
             return bool(state), False
         raise _unknown_f(self.name, op)
+
+    def native_ops(self, ops: list[Op]) -> tuple:
+        """A register of 0 (free) and 1 (held): acquire is cas 0 -> 1, release cas 1 -> 0."""
+        views = []
+        for op in ops:
+            self.step(False, op)  # the same errors as the Python search
+            views.append((nat.REG_CAS, False, True) if op.f == "acquire"
+                         else (nat.REG_CAS, True, False))
+        return nat.register_codes(views, False)
 
     def describe(self, op: Op) -> str:
         return op.f

@@ -1,8 +1,10 @@
 """The compiled search core (``faultline.checkers._wgl``, Rust, see native/) behind the Search API.
 
-The model stays in Python: states are interned here as integers and the core calls
+A built-in model says its ops in the core's terms (``native_ops``, see
+:mod:`faultline.checkers.native_ops`) and the core steps it without Python. Any other model
+stays in Python: its states are interned here as integers and the core calls
 :meth:`NativeSearch._step` once per distinct (state, entry) pair, memoizing the answer.
-So the core serves every model, with verdicts identical to :class:`faultline.checkers.wgl.Search`.
+Either way the verdicts are those of :class:`faultline.checkers.wgl.Search`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ class NativeSearch:
         init = model.init()
         self._states: list[Hashable] = [init]
         self._ids: dict[Hashable, int] = {init: 0}
+        encode = getattr(model, "native_ops", None)
+        spec = encode([e.op for e in entries]) if encode is not None else None
+        self.steps_in_python = spec is None
         self._core = Core(
             [e.call for e in entries],
             [e.ret if e.ret != INFINITY else -1 for e in entries],
@@ -43,7 +48,8 @@ class NativeSearch:
             [e.read_only for e in entries],
             [_mask_bytes(e.preds) for e in entries],
             0,
-            self._step,
+            self._step if spec is None else None,
+            spec,
         )
 
     def _step(self, state_id: int, entry: int) -> int:
@@ -71,4 +77,10 @@ class NativeSearch:
         lin = 0
         for i in linearized:
             lin |= 1 << i
-        return stuck(self.entries, list(path), self._states[state_id], lin)
+        if self.steps_in_python:
+            state = self._states[state_id]
+        else:  # the core's state ids are its own: replay the path in the Python model
+            state = self.model.init()
+            for i in path:
+                state = self.model.step(state, self.entries[i].op)[1]
+        return stuck(self.entries, list(path), state, lin)

@@ -1,10 +1,12 @@
 //! faultline's compiled search core: the same Wing-Gong/Lowe search as
 //! `checkers/wgl.py`, over entries given as plain numbers.
 //!
-//! The model stays in Python. States are interned there as small integers, and the core
-//! asks `step(state_id, entry) -> new_state_id | -1` once per distinct (state, entry)
-//! pair, memoizing the answer; the search itself (bitsets of linearized entries, the
-//! cache of configurations, the depth-first stack) runs without touching Python objects.
+//! The model is either one of the built-in kinds (`register`, `kv`, `set`, `multi`, see
+//! `NativeModel`), stepped here over ops whose values Python interned to integers once,
+//! or a model written in Python: its states are interned there as small integers, and the
+//! core asks `step(state_id, entry) -> new_state_id | -1` once per distinct (state, entry)
+//! pair, memoizing the answer. The search itself (bitsets of linearized entries, the cache
+//! of configurations, the depth-first stack) never touches Python objects.
 //!
 //! Contract (mirrors `checkers.wgl.Search`): entries sorted by invocation; an entry may be
 //! linearized when invoked before the earliest completion among pending entries and when
@@ -65,6 +67,86 @@ impl Hash for Config {
     }
 }
 
+// Op codes of the built-in models (`faultline/checkers/native_ops.py` writes them).
+const NOP: u32 = 0; // always succeeds, changes nothing (an unconstrained read)
+const NEVER: u32 = 1; // never succeeds (a set read that returned no list)
+const REG_READ: u32 = 2; // [v]: state == v
+const REG_WRITE: u32 = 3; // [v]: state := v
+const REG_CAS: u32 = 4; // [e, v]: state == e, then state := v
+const REG_MISMATCH: u32 = 5; // [e]: state != e (a cas that observed a different value)
+const SEQ_READ: u32 = 6; // [c...]: state == c (kv strings as code points, set elements sorted)
+const SEQ_PUT: u32 = 7; // [c...]: state := c
+const SEQ_APPEND: u32 = 8; // [c...]: state := state ++ c
+const SET_ADD: u32 = 9; // [v]: state := state | {v}, kept sorted
+const TXN: u32 = 10; // [r/w, k, v]*: reads (r=0) check k's value, writes (r=1) set it
+
+/// A built-in model, stepped without Python. `Register`: the state id is the value id
+/// itself. `Table`: states are integer sequences (a kv string, a sorted set, a sorted map
+/// of key/value pairs with value 0 (None) meaning absent) interned in `states`.
+enum NativeModel {
+    Register,
+    Table { states: Vec<Vec<u32>>, ids: HashMap<Vec<u32>, u32, Fast> },
+}
+
+enum Stepper {
+    Native { model: NativeModel, ops: Vec<Vec<u32>> },
+    Python(PyObject),
+}
+
+fn txn(state: &[u32], micro: &[u32]) -> Option<Vec<u32>> {
+    let mut regs: Vec<(u32, u32)> = state.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+    for m in micro.chunks_exact(3) {
+        let found = regs.binary_search_by_key(&m[1], |p| p.0);
+        if m[0] == 0 {
+            let held = found.map_or(0, |at| regs[at].1);
+            if held != m[2] {
+                return None;
+            }
+        } else {
+            match (found, m[2]) {
+                (Ok(at), 0) => {
+                    regs.remove(at);
+                }
+                (Ok(at), v) => regs[at].1 = v,
+                (Err(_), 0) => {}
+                (Err(at), v) => regs.insert(at, (m[1], v)),
+            }
+        }
+    }
+    Some(regs.into_iter().flat_map(|(k, v)| [k, v]).collect())
+}
+
+/// One step of a table model: the new state, or None when the op cannot happen here.
+fn table_step(state: &[u32], op: &[u32]) -> Option<Vec<u32>> {
+    let (code, args) = (op[0], &op[1..]);
+    match code {
+        NOP => Some(state.to_vec()),
+        SEQ_READ => (state == args).then(|| state.to_vec()),
+        SEQ_PUT => Some(args.to_vec()),
+        SEQ_APPEND => Some([state, args].concat()),
+        SET_ADD => {
+            let mut next = state.to_vec();
+            if let Err(at) = next.binary_search(&args[0]) {
+                next.insert(at, args[0]);
+            }
+            Some(next)
+        }
+        TXN => txn(state, args),
+        _ => None,
+    }
+}
+
+fn register_step(state: u32, op: &[u32]) -> Option<u32> {
+    match op[0] {
+        NOP => Some(state),
+        REG_READ => (state == op[1]).then_some(state),
+        REG_WRITE => Some(op[1]),
+        REG_CAS => (state == op[1]).then_some(op[2]),
+        REG_MISMATCH => (state != op[1]).then_some(state),
+        _ => None,
+    }
+}
+
 struct Frame {
     config: Config,
     succ: Vec<(u32, u32)>,
@@ -87,7 +169,7 @@ struct Core {
     required: Box<[u64]>,
     all: Box<[u64]>,
     required_count: u32,
-    step_fn: PyObject,
+    stepper: Stepper,
     memo: HashMap<u64, i32, Fast>,
     cache: HashSet<Config, Fast>,
     stack: Vec<Frame>,
@@ -113,16 +195,32 @@ fn subset(a: &[u64], b: &[u64]) -> bool {
 
 impl Core {
     fn step(&mut self, py: Python<'_>, state: u32, entry: usize) -> PyResult<Option<u32>> {
+        if let Stepper::Native { model: NativeModel::Register, ops } = &self.stepper {
+            return Ok(register_step(state, &ops[entry]));
+        }
         let key = (state as u64) << 32 | entry as u64;
-        let answer = match self.memo.get(&key) {
-            Some(&r) => r,
-            None => {
-                let r: i64 = self.step_fn.call1(py, (state, entry))?.extract(py)?;
-                let r = r as i32;
-                self.memo.insert(key, r);
-                r
+        if let Some(&r) = self.memo.get(&key) {
+            return Ok(if r < 0 { None } else { Some(r as u32) });
+        }
+        let answer: i64 = match &mut self.stepper {
+            Stepper::Python(f) => f.call1(py, (state, entry))?.extract(py)?,
+            Stepper::Native { model: NativeModel::Table { states, ids }, ops } => {
+                match table_step(&states[state as usize], &ops[entry]) {
+                    None => -1,
+                    Some(next) => match ids.get(&next) {
+                        Some(&id) => id as i64,
+                        None => {
+                            let id = states.len() as u32;
+                            ids.insert(next.clone(), id);
+                            states.push(next);
+                            id as i64
+                        }
+                    },
+                }
             }
+            Stepper::Native { model: NativeModel::Register, .. } => unreachable!(),
         };
+        self.memo.insert(key, answer as i32);
         Ok(if answer < 0 { None } else { Some(answer as u32) })
     }
 
@@ -201,10 +299,16 @@ fn status_name(s: u8) -> &'static str {
 
 #[pymethods]
 impl Core {
-    /// `Core(call, ret, required, read_only, preds, init_state, step)`; `preds[i]` is the
+    /// `Core(call, ret, required, read_only, preds, init_state, step, native)`; `preds[i]` is the
     /// set of entries that must be linearized before entry i, as the little-endian bytes
-    /// of a Python int bitmask (empty: none); `ret` is -1 for "never".
+    /// of a Python int bitmask (empty: none); `ret` is -1 for "never". Exactly one of
+    /// `step` (a Python model, states interned by the caller, `init_state` its id) and
+    /// `native = (kind, init, ops)`: kind "register" (init `[value id]`, ops
+    /// `[code, args...]` with the REG_ codes) or "table" (init the state sequence; SEQ_,
+    /// SET_ADD, TXN codes); the state ids `best` returns are then the core's own.
     #[new]
+    #[pyo3(signature = (call, ret, required, read_only, preds, init_state, step=None, native=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         call: Vec<i64>,
         ret: Vec<i64>,
@@ -212,9 +316,49 @@ impl Core {
         read_only: Vec<bool>,
         preds: Vec<Vec<u8>>,
         init_state: u32,
-        step: PyObject,
+        step: Option<PyObject>,
+        native: Option<(String, Vec<u32>, Vec<Vec<u32>>)>,
     ) -> PyResult<Self> {
         let n = call.len();
+        let (stepper, init_state) = match (step, native) {
+            (Some(f), None) => (Stepper::Python(f), init_state),
+            (None, Some((kind, init, ops))) => {
+                if ops.len() != n || ops.iter().any(|op| op.is_empty()) {
+                    return Err(PyValueError::new_err("one non-empty op per entry"));
+                }
+                match kind.as_str() {
+                    "register" => {
+                        let bad = |op: &Vec<u32>| match op[0] {
+                            NOP | NEVER => false,
+                            REG_READ | REG_WRITE | REG_MISMATCH => op.len() != 2,
+                            REG_CAS => op.len() != 3,
+                            _ => true,
+                        };
+                        if init.len() != 1 || ops.iter().any(bad) {
+                            return Err(PyValueError::new_err("bad register ops"));
+                        }
+                        (Stepper::Native { model: NativeModel::Register, ops }, init[0])
+                    }
+                    "table" => {
+                        let bad = |op: &Vec<u32>| match op[0] {
+                            NOP | NEVER | SEQ_READ | SEQ_PUT | SEQ_APPEND => false,
+                            SET_ADD => op.len() != 2,
+                            TXN => !(op.len() - 1).is_multiple_of(3),
+                            _ => true,
+                        };
+                        if ops.iter().any(bad) {
+                            return Err(PyValueError::new_err("bad table ops"));
+                        }
+                        let mut ids = HashMap::default();
+                        ids.insert(init.clone(), 0);
+                        let model = NativeModel::Table { states: vec![init], ids };
+                        (Stepper::Native { model, ops }, 0)
+                    }
+                    _ => return Err(PyValueError::new_err(format!("unknown native model {kind}"))),
+                }
+            }
+            _ => return Err(PyValueError::new_err("give either step or native")),
+        };
         if ret.len() != n || required.len() != n || read_only.len() != n || preds.len() != n {
             return Err(PyValueError::new_err("entry arrays differ in length"));
         }
@@ -254,7 +398,7 @@ impl Core {
             required_count: required.iter().filter(|r| **r).count() as u32,
             required: req,
             all,
-            step_fn: step,
+            stepper,
             memo: HashMap::default(),
             cache: HashSet::default(),
             stack: Vec::new(),

@@ -72,19 +72,19 @@ VALUES = st.sampled_from([None, 0, 1, 2])
 
 
 @st.composite
-def register_ops(draw, max_ops=6):
+def register_ops(draw, max_ops=6, values=VALUES):
     n = draw(st.integers(1, max_ops))
     ops = []
     for _ in range(n):
         f = draw(st.sampled_from(["read", "write", "cas"]))
         outcome = draw(st.sampled_from([OK, OK, OK, INFO, FAIL, None]))
         if f == "read":
-            ops.append((f, None, outcome, draw(VALUES), None))
+            ops.append((f, None, outcome, draw(values), None))
         elif f == "write":
-            v = draw(VALUES)
+            v = draw(values)
             ops.append((f, v, outcome, v, None))
         else:
-            cas = [draw(VALUES), draw(VALUES)]
+            cas = [draw(values), draw(values)]
             error = CAS_MISMATCH if outcome == FAIL and draw(st.booleans()) else None
             ops.append((f, cas, outcome, cas, error))
     order = draw(st.permutations(range(2 * n)))
@@ -338,3 +338,125 @@ def test_a_generated_history_with_one_stale_read_is_caught_and_explained():
     assert hinted.data["counterexample"]["explanation"]
     clean = register_history(ops=3000, keys=3, processes=20, unknown=0.05, seed=3)
     assert check_linearizable(clean, model, time_limit=60).valid is True
+
+
+# -- the built-in models stepped in the compiled core agree with their Python step ------
+def _agree_native_and_python(model, history):
+    """Same verdict from the core stepping the model natively, the core calling back into
+    Python (a model without ``native_ops``), and the pure-Python search; and for an
+    illegal history the same state in the counterexample."""
+    in_python = PythonOnly(model)
+    native_result = check_linearizable(history, model, native=True)
+    callback = check_linearizable(history, in_python, native=True)
+    python = check_linearizable(history, model, native=False)
+    assert native_result.valid == callback.valid == python.valid
+    if python.valid is False:
+        assert (native_result.data["counterexample"]["state"]
+                == python.data["counterexample"]["state"])
+    return native_result
+
+
+class PythonOnly:
+    """A user model: the built-in's Python methods, without ``native_ops``."""
+
+    def __init__(self, model):
+        self._model = model
+        self.name = model.name
+        for name in ("read_only", "partition", "order_views"):
+            if hasattr(model, name):
+                setattr(self, name, getattr(model, name))
+
+    def init(self):
+        return self._model.init()
+
+    def step(self, state, op):
+        return self._model.step(state, op)
+
+    def describe(self, op):
+        return self._model.describe(op)
+
+
+def test_native_models_never_call_python_and_user_models_do():
+    history = build([("write", 1, OK, 1, None), ("read", None, OK, 1, None)], range(4))
+    model = get_model("cas-register")
+    calls = []
+    slow = PythonOnly(model)
+    slow.step = lambda state, op: calls.append(op) or model.step(state, op)
+    entries = entries_for(model, partition(model, history)[None])
+    assert native.NativeSearch(model, entries).steps_in_python is False
+    assert check_linearizable(history, slow, native=True).valid is True and calls
+
+
+# JSON-ish values; 1 == True and [1, 2] == [1, 2.0] as in Python
+ANY_VALUE = st.sampled_from([None, 0, 1, 2, True, "x", [1, 2], [1, 2.0]])
+needs_core = pytest.mark.skipif(not native.AVAILABLE, reason="compiled core not built")
+
+
+@st.composite
+def other_model_ops(draw, model, max_ops=7):
+    """Histories for the set, mutex and multi-register models."""
+    n = draw(st.integers(1, max_ops))
+    ops = []
+    for _ in range(n):
+        outcome = draw(st.sampled_from([OK, OK, OK, INFO, FAIL, None]))
+        if model == "set":
+            if draw(st.booleans()):
+                v = draw(st.sampled_from([1, 2, "a", [1]]))
+                ops.append(("add", v, outcome, v, None))
+            else:
+                seen = draw(st.one_of(st.lists(st.sampled_from([1, 2, "a", [1], True]),
+                                               max_size=3), st.just(None)))
+                ops.append(("read", None, outcome, seen, None))
+        elif model == "mutex":
+            ops.append((draw(st.sampled_from(["acquire", "release"])), None, outcome, None,
+                        None))
+        else:
+            micro = draw(st.lists(st.tuples(st.sampled_from(["r", "w", "read", "write"]),
+                                            st.sampled_from(["x", "y"]),
+                                            st.sampled_from([None, 1, 2])),
+                                  min_size=1, max_size=3))
+            value = [list(m) for m in micro]
+            ops.append(("txn", value, outcome, value, None))
+    return ops, draw(st.permutations(range(2 * n)))
+
+
+@needs_core
+@settings(max_examples=200, deadline=None)
+@given(case=register_ops(max_ops=7, values=ANY_VALUE), initial=st.sampled_from([None, 0, 1]),
+       name=st.sampled_from(["register", "cas-register"]), prune=st.booleans())
+def test_native_register_models_agree_with_python(case, initial, name, prune):
+    ops, order = case
+    if name == "register":
+        ops = [o for o in ops if o[0] != "cas"] or [("read", None, OK, None, None)]
+        order = [s for s in order if s < 2 * len(ops)]
+    history = build(ops, order)
+    model = get_model(name, initial=initial)
+    assert _agree_native_and_python(model, history).valid == brute_force(history, model)
+
+
+@needs_core
+@settings(max_examples=150, deadline=None)
+@given(case=kv_ops())
+def test_native_kv_agrees_with_python(case):
+    _agree_native_and_python(get_model("kv"), build(*case))
+
+
+@needs_core
+@pytest.mark.parametrize("name", ["set", "mutex", "multi-register"])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_native_set_mutex_multi_register_agree_with_python(name, data):
+    history = build(*data.draw(other_model_ops(name)))
+    options = {"initial": {"x": 1}} if name == "multi-register" and data.draw(st.booleans()) \
+        else {}
+    model = get_model(name, **options)
+    assert _agree_native_and_python(model, history).valid == brute_force(history, model)
+
+
+@needs_core
+def test_kv_values_that_are_not_strings_are_stepped_in_python():
+    history = build([("put", 5, OK, 5, None), ("get", None, OK, 5, None)], range(4))
+    model = get_model("kv")
+    entries = entries_for(model, partition(model, history)[None], prune=False)
+    assert native.NativeSearch(model, entries).steps_in_python is True
+    assert check_linearizable(history, model, prune=False).valid is True
