@@ -174,8 +174,9 @@ def test_stale(faultline_run):
 
 def test_keep_cluster_leaves_the_clusters_and_names_them(inner):
     inner.makepyfile(ON_MEMDB + '''
+@pytest.mark.parametrize("faultline_cluster", ["memdb"], indirect=True)
 def test_one(faultline_run, faultline_cluster):
-    assert faultline_cluster.is_up
+    assert faultline_cluster.is_up and faultline_cluster.db == "memdb"
     faultline_run().assert_valid()
 ''')
     result = inner.runpytest("--faultline-keep-cluster")
