@@ -87,6 +87,7 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
         "time_s": round(time.perf_counter() - started, 6),
         "engine": sorted({s.engine for s in searches.values()}),
         "configurations": sum(s.nodes for s in searches.values()),
+        "cache_bytes": sum(s.approx_bytes() for s in searches.values()),
     }
     if hasattr(model, "partition"):
         data["keys"] = {_key_name(k): r for k, r in per_key.items()}

@@ -48,12 +48,17 @@ class Model(Protocol):
     def describe(self, op: Op) -> str: ...
 
 
+_SCALARS = frozenset({int, str, type(None), float, bool})
+
+
 def is_cas_mismatch(op: Op) -> bool:
     return op.type == FAIL and op.error == CAS_MISMATCH
 
 
 def _freeze(value: Any) -> Hashable:
     """Values from JSON/EDN may be lists; states must be hashable."""
+    if type(value) in _SCALARS:  # the common case first: this runs once per op
+        return value
     if isinstance(value, list):
         return tuple(_freeze(v) for v in value)
     if isinstance(value, dict):
@@ -111,7 +116,6 @@ class RegisterModel:
     def native_ops(self, ops: list[Op]) -> tuple:
         views = []
         for op in ops:
-            self.step(self.initial, op)  # the same errors as the Python search
             f = op.f
             if f in READ_FS:
                 v = _freeze(op.value)
@@ -119,10 +123,12 @@ class RegisterModel:
                              else (nat.REG_READ, v))
             elif f == "write":
                 views.append((nat.REG_WRITE, _freeze(op.value)))
-            else:
+            elif f == "cas" and self.cas:
                 expected, new = _cas_args(op)
                 views.append((nat.REG_MISMATCH, expected) if is_cas_mismatch(op)
                              else (nat.REG_CAS, expected, new))
+            else:
+                raise _unknown_f(self.name, op)
         return nat.register_codes(views, self.initial)
 
     def order_views(self, entries: list[Any]) -> tuple[list, Any]:
@@ -301,7 +307,8 @@ class MutexModel:
         """A register of 0 (free) and 1 (held): acquire is cas 0 -> 1, release cas 1 -> 0."""
         views = []
         for op in ops:
-            self.step(False, op)  # the same errors as the Python search
+            if op.f not in ("acquire", "release"):
+                raise _unknown_f(self.name, op)
             views.append((nat.REG_CAS, False, True) if op.f == "acquire"
                          else (nat.REG_CAS, True, False))
         return nat.register_codes(views, False)

@@ -16,7 +16,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// A small multiply-rotate hasher: the keys are our own integers, not attacker input.
 #[derive(Default)]
@@ -51,20 +51,28 @@ impl Hasher for FastHasher {
 
 type Fast = BuildHasherDefault<FastHasher>;
 
-/// A configuration: which entries are linearized, and the model state (interned).
-#[derive(PartialEq, Eq, Clone)]
-struct Config {
-    lin: Box<[u64]>,
-    state: u32,
+/// A configuration seen: two independent 64-bit Zobrist hashes of the set of linearized
+/// entries (kept up to date in O(1) per entry lifted or dropped) and the model state. A
+/// false "seen" needs both hashes to collide, about n^2 / 2^129 for n configurations: the
+/// price of a cache entry that does not grow with the history (TLC keeps 64 bits).
+type Seen = (u64, u64, u32);
+
+/// Deterministic pseudo-random keys (splitmix64) for the Zobrist hashes.
+fn splitmix(seed: &mut u64) -> u64 {
+    *seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *seed;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
-impl Hash for Config {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        for w in self.lin.iter() {
-            h.write_u64(*w);
-        }
-        h.write_u32(self.state);
-    }
+/// Entries that must be linearized before one entry: those with an unknown outcome
+/// (never forced by the horizon, so always checked) and the others as a bitset trimmed to
+/// its nonzero words, `first` being the index of its first word.
+struct Preds {
+    unknown: Box<[u32]>,
+    first: usize,
+    words: Box<[u64]>,
 }
 
 // Op codes of the built-in models (`faultline/checkers/native_ops.py` writes them).
@@ -147,8 +155,10 @@ fn register_step(state: u32, op: &[u32]) -> Option<u32> {
     }
 }
 
+/// A configuration on the depth-first stack: its successors still to try. The
+/// linearized set is not copied: it is the one bitset `lin`, rolled back along `path` to
+/// `path_len` entries before the next successor is lifted.
 struct Frame {
-    config: Config,
     succ: Vec<(u32, u32)>,
     pos: usize,
     path_len: usize,
@@ -160,19 +170,22 @@ const ILLEGAL: u8 = 2;
 
 #[pyclass(unsendable)]
 struct Core {
-    n: usize,
     words: usize,
     call: Vec<i64>,
     ret: Vec<i64>,
     read_only: Vec<bool>,
-    preds: Vec<Option<Box<[u64]>>>,
+    preds: Vec<Option<Preds>>,
     required: Box<[u64]>,
     all: Box<[u64]>,
     required_count: u32,
     stepper: Stepper,
     memo: HashMap<u64, i32, Fast>,
-    cache: HashSet<Config, Fast>,
+    cache: HashSet<Seen, Fast>,
     stack: Vec<Frame>,
+    zobrist: Vec<(u64, u64)>,
+    lin: Box<[u64]>,
+    hash: (u64, u64),
+    done: u32,
     path: Vec<u32>,
     nodes: u64,
     status: u8,
@@ -180,7 +193,8 @@ struct Core {
     init_state: u32,
     best_done: i64,
     best_path: Vec<u32>,
-    best_config: Option<Config>,
+    best_state: u32,
+    stable: usize, // best_path[..stable] == path[..stable]: a new best copies only the rest
 }
 
 #[inline]
@@ -188,10 +202,6 @@ fn bit(set: &[u64], i: usize) -> bool {
     set[i >> 6] >> (i & 63) & 1 == 1
 }
 
-#[inline]
-fn subset(a: &[u64], b: &[u64]) -> bool {
-    a.iter().zip(b.iter()).all(|(x, y)| x & !y == 0)
-}
 
 impl Core {
     fn step(&mut self, py: Python<'_>, state: u32, entry: usize) -> PyResult<Option<u32>> {
@@ -224,16 +234,57 @@ impl Core {
         Ok(if answer < 0 { None } else { Some(answer as u32) })
     }
 
+    fn lift(&mut self, i: usize) {
+        self.lin[i >> 6] |= 1 << (i & 63);
+        let (z1, z2) = self.zobrist[i];
+        self.hash = (self.hash.0 ^ z1, self.hash.1 ^ z2);
+        self.done += bit(&self.required, i) as u32;
+        self.path.push(i as u32);
+    }
+
+    /// Back to the configuration reached after the first `len` entries of the path.
+    fn roll_back(&mut self, len: usize) {
+        while self.path.len() > len {
+            let i = self.path.pop().unwrap() as usize;
+            self.lin[i >> 6] &= !(1 << (i & 63));
+            let (z1, z2) = self.zobrist[i];
+            self.hash = (self.hash.0 ^ z1, self.hash.1 ^ z2);
+            self.done -= bit(&self.required, i) as u32;
+        }
+        self.stable = self.stable.min(len);
+    }
+
+    /// Every required entry below the returned index is linearized.
+    fn low_required(&self) -> usize {
+        for w in 0..self.words {
+            let open = !self.lin[w] & self.required[w];
+            if open != 0 {
+                return w * 64 + open.trailing_zeros() as usize;
+            }
+        }
+        self.words * 64
+    }
+
+    fn enabled(&self, i: usize, low: usize) -> bool {
+        let Some(p) = &self.preds[i] else { return true };
+        if p.unknown.iter().any(|&u| !bit(&self.lin, u as usize)) {
+            return false;
+        }
+        let from = (low >> 6).max(p.first);
+        (from..p.first + p.words.len()).all(|w| p.words[w - p.first] & !self.lin[w] == 0)
+    }
+
     /// Linearize read-only successes greedily; return the successors to branch on.
-    fn expand(&mut self, py: Python<'_>, lin: &mut [u64], state: u32) -> PyResult<Vec<(u32, u32)>> {
+    fn expand(&mut self, py: Python<'_>, state: u32) -> PyResult<Vec<(u32, u32)>> {
         let mut succ = Vec::new();
         loop {
             succ.clear();
             let mut horizon = i64::MAX;
             let mut forced = usize::MAX;
+            let low = self.low_required();
             // Pending entries in invocation order, a word of the bitset at a time.
             'scan: for w in 0..self.words {
-                let mut pending = !lin[w] & self.all[w];
+                let mut pending = !self.lin[w] & self.all[w];
                 while pending != 0 {
                     let i = w * 64 + pending.trailing_zeros() as usize;
                     pending &= pending - 1;
@@ -241,11 +292,7 @@ impl Core {
                         break 'scan;
                     }
                     horizon = horizon.min(self.ret[i]);
-                    let enabled = match &self.preds[i] {
-                        Some(p) => subset(p, lin),
-                        None => true,
-                    };
-                    if enabled {
+                    if self.enabled(i, low) {
                         if let Some(next) = self.step(py, state, i)? {
                             if self.read_only[i] {
                                 forced = i;
@@ -259,33 +306,27 @@ impl Core {
             if forced == usize::MAX {
                 return Ok(succ);
             }
-            lin[forced >> 6] |= 1 << (forced & 63);
-            self.path.push(forced as u32);
+            self.lift(forced);
         }
     }
 
-    fn visit(&mut self, py: Python<'_>, mut lin: Box<[u64]>, state: u32) -> PyResult<Option<Frame>> {
-        let succ = self.expand(py, &mut lin, state)?;
-        let config = Config { lin, state };
-        if !self.cache.insert(config.clone()) {
+    fn visit(&mut self, py: Python<'_>, state: u32) -> PyResult<Option<Frame>> {
+        let succ = self.expand(py, state)?;
+        if !self.cache.insert((self.hash.0, self.hash.1, state)) {
             return Ok(None);
         }
         self.nodes += 1;
-        let done: u32 = config
-            .lin
-            .iter()
-            .zip(self.required.iter())
-            .map(|(a, b)| (a & b).count_ones())
-            .sum();
-        if done as i64 > self.best_done {
-            self.best_done = done as i64;
-            self.best_path = self.path.clone();
-            self.best_config = Some(config.clone());
+        if self.done as i64 > self.best_done {
+            self.best_done = self.done as i64;
+            self.best_path.truncate(self.stable);
+            self.best_path.extend_from_slice(&self.path[self.stable..]);
+            self.stable = self.path.len();
+            self.best_state = state;
         }
-        if done == self.required_count {
+        if self.done == self.required_count {
             self.status = OK;
         }
-        Ok(Some(Frame { config, succ, pos: 0, path_len: self.path.len() }))
+        Ok(Some(Frame { succ, pos: 0, path_len: self.path.len() }))
     }
 }
 
@@ -375,21 +416,33 @@ impl Core {
         }
         let mut pred_sets = Vec::with_capacity(n);
         for p in preds {
-            if p.is_empty() {
-                pred_sets.push(None);
-                continue;
-            }
             if p.len() > words * 8 {
                 return Err(PyValueError::new_err("predecessor out of range"));
             }
-            let mut set = vec![0u64; words].into_boxed_slice();
+            let mut set = vec![0u64; words];
             for (k, byte) in p.iter().enumerate() {
                 set[k >> 3] |= (*byte as u64) << ((k & 7) * 8);
             }
-            pred_sets.push(Some(set));
+            let mut unknown = Vec::new();
+            for (w, word) in set.iter_mut().enumerate() {
+                let mut open = *word & !req[w];
+                *word &= req[w];
+                while open != 0 {
+                    unknown.push((w * 64 + open.trailing_zeros() as usize) as u32);
+                    open &= open - 1;
+                }
+            }
+            let first = set.iter().position(|w| *w != 0).unwrap_or(words);
+            let last = set.iter().rposition(|w| *w != 0).map_or(first, |l| l + 1);
+            pred_sets.push((first < last || !unknown.is_empty()).then(|| Preds {
+                unknown: unknown.into_boxed_slice(),
+                first,
+                words: set[first..last].into(),
+            }));
         }
+        let mut seed = 0x5eed_u64;
+        let zobrist = (0..n).map(|_| (splitmix(&mut seed), splitmix(&mut seed))).collect();
         Ok(Core {
-            n,
             words,
             call,
             ret: ret.into_iter().map(|r| if r < 0 { i64::MAX } else { r }).collect(),
@@ -402,6 +455,10 @@ impl Core {
             memo: HashMap::default(),
             cache: HashSet::default(),
             stack: Vec::new(),
+            zobrist,
+            lin: vec![0u64; words].into_boxed_slice(),
+            hash: (0, 0),
+            done: 0,
             path: Vec::new(),
             nodes: 0,
             status: RUNNING,
@@ -409,7 +466,8 @@ impl Core {
             init_state,
             best_done: -1,
             best_path: Vec::new(),
-            best_config: None,
+            best_state: init_state,
+            stable: 0,
         })
     }
 
@@ -420,8 +478,7 @@ impl Core {
         }
         if !self.started {
             self.started = true;
-            let lin = vec![0u64; self.words].into_boxed_slice();
-            if let Some(frame) = self.visit(py, lin, self.init_state)? {
+            if let Some(frame) = self.visit(py, self.init_state)? {
                 self.stack.push(frame);
             }
             if self.status == OK {
@@ -439,12 +496,10 @@ impl Core {
             }
             let (i, next) = frame.succ[frame.pos];
             frame.pos += 1;
-            let mut lin = frame.config.lin.clone();
             let path_len = frame.path_len;
-            lin[(i as usize) >> 6] |= 1 << (i & 63);
-            self.path.truncate(path_len);
-            self.path.push(i);
-            let child = self.visit(py, lin, next)?;
+            self.roll_back(path_len);
+            self.lift(i as usize);
+            let child = self.visit(py, next)?;
             if self.status == OK {
                 return Ok("ok");
             }
@@ -461,21 +516,17 @@ impl Core {
         self.nodes
     }
 
-    /// Bytes held by the configuration cache and the memo (an estimate).
+    /// Bytes held by the configuration cache, the memo and the stack (an estimate).
     fn approx_bytes(&self) -> usize {
-        self.cache.len() * (self.words * 8 + 48) + self.memo.len() * 24
+        let stack: usize = self.stack.iter().map(|f| 40 + f.succ.len() * 8).sum();
+        self.cache.len() * 40 + self.memo.len() * 24 + stack
     }
 
     /// The deepest configuration reached: (path of entries, state id, linearized entries).
     fn best(&self) -> (Vec<u32>, u32, Vec<usize>) {
-        match &self.best_config {
-            None => (Vec::new(), self.init_state, Vec::new()),
-            Some(c) => (
-                self.best_path.clone(),
-                c.state,
-                (0..self.n).filter(|i| bit(&c.lin, *i)).collect(),
-            ),
-        }
+        let mut linearized: Vec<usize> = self.best_path.iter().map(|i| *i as usize).collect();
+        linearized.sort_unstable();
+        (self.best_path.clone(), self.best_state, linearized)
     }
 }
 
