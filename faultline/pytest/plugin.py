@@ -60,13 +60,6 @@ def pytest_configure(config: pytest.Config) -> None:
                    "from (db, workload, nemesis, read_mode, time_limit, ...)")
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    # The fixture's teardown already ran unless the session was interrupted mid-test.
-    pool = session.config.stash.get(POOL, None)
-    if pool is not None:
-        pool.close()
-
-
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     pool = config.stash.get(POOL, None)
     for name in pool.kept if pool is not None else ():
@@ -104,9 +97,9 @@ def faultline_clusters(request: pytest.FixtureRequest) -> Any:
     from faultline.pytest.clusters import ClusterPool
 
     pool = ClusterPool(keep=request.config.getoption("faultline_keep_cluster"))
-    request.config.stash[POOL] = pool
+    request.config.stash[POOL] = pool  # for the terminal summary's kept clusters
     yield pool
-    pool.close()
+    pool.close()  # pytest tears session fixtures down after Ctrl-C too
 
 
 @pytest.fixture

@@ -31,8 +31,9 @@ import json
 import pytest
 
 from faultline.backends import BACKENDS
+from faultline.core.errors import PreflightError
 from faultline.dbs import DBS, Database, Image
-from faultline.fakes import FakeBackend, FakeRegisters, fake_client_factory
+from faultline.fakes import FakeBackend, FakeCluster, FakeRegisters, fake_client_factory
 from faultline.faults import FAULTS, FaultKind
 
 REGISTERS = {}
@@ -65,11 +66,31 @@ COUNTED = FaultKind(name="counted", heal_rank=25, label="counted heals", colour=
                     start_fs=frozenset(), stop_fs=frozenset(), build=None,
                     preflight=lambda cluster, nemesis: None, heal=heal)
 BACKEND = FakeBackend("memory")
+
+
+class ImagelessCluster(FakeCluster):
+    """Fails preflight as a compose cluster whose image is not built does."""
+
+    def up(self):
+        self.calls.append("up")
+        raise PreflightError("image faultline/memdb:0 is missing: "
+                             "run `faultline images build --db memdb`")
+
+
+class Imageless(FakeBackend):
+    def create(self, db, nodes, **kw):
+        made = super().create(db, nodes, **kw)
+        self.clusters[made.name] = ImagelessCluster(made.db, made.nodes, made.name, self.name)
+        return self.clusters[made.name]
+
+
+IMAGELESS = Imageless("imageless")
 REGISTERED = contextlib.ExitStack()
 
 
 def pytest_configure(config):  # before collection: a matrix validates its entries then
-    for registry, entry in ((DBS, MEMDB), (BACKENDS, BACKEND), (FAULTS, COUNTED)):
+    for registry, entry in ((DBS, MEMDB), (BACKENDS, BACKEND), (BACKENDS, IMAGELESS),
+                            (FAULTS, COUNTED)):
         REGISTERED.enter_context(registry.registered(entry))
 
 
@@ -81,6 +102,7 @@ def pytest_unconfigure(config):
 def pytest_sessionfinish(session):
     with open("clusters.json", "w") as fh:
         json.dump({"calls": {n: c.calls for n, c in BACKEND.clusters.items()},
+                   "imageless": [c.calls for c in IMAGELESS.clusters.values()],
                    "healed": HEALED}, fh)
 '''
 
@@ -204,6 +226,39 @@ def test_zookeeper(faultline_cluster):
     result.stdout.fnmatch_lines([
         "SKIPPED * faultline: etcd cluster unavailable: Docker is not running or not reachable*",
         "SKIPPED * faultline: zookeeper cluster unavailable: Docker is not running*"])
+
+
+def test_a_missing_image_skips_every_test_of_that_cluster_after_one_try(inner):
+    inner.makepyfile(ON_MEMDB + '''
+pytestmark = pytest.mark.faultline(db="memdb", backend="imageless")
+
+def test_one(faultline_run):
+    faultline_run().assert_valid()
+
+def test_two(faultline_cluster):
+    raise AssertionError("never reached")
+''')
+    result = inner.runpytest("-ra")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["SKIPPED * faultline: memdb cluster unavailable: image "
+                                 "faultline/memdb:0 is missing: run `faultline images build "
+                                 "--db memdb`"] * 2)
+    assert seen(inner)["imageless"] == [["up"]]
+
+
+def test_an_interrupted_session_still_removes_its_clusters(inner):
+    inner.makepyfile(ON_MEMDB + '''
+def test_interrupted(faultline_run):
+    faultline_run().assert_valid()
+    raise KeyboardInterrupt
+
+def test_never_run():
+    pass
+''')
+    result = inner.runpytest_inprocess(no_reraise_ctrlc=True)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    ((name, calls),) = seen(inner)["calls"].items()
+    assert calls[-1] == "down"
 
 
 def test_a_fault_the_cluster_cannot_do_fails_with_one_line(inner):
