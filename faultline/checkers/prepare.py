@@ -30,6 +30,8 @@ def _outcome_op(pair: Pair) -> Op | None:
     if comp is None or comp.type == INFO:
         return inv.with_(type=INFO)
     if comp.type == OK or (comp.type == FAIL and is_cas_mismatch(comp)):
+        if comp.value is not None and comp.key == inv.key and comp.f == inv.f:
+            return comp  # already the outcome: spare a copy (this runs once per op)
         value = comp.value if comp.value is not None else inv.value
         return comp.with_(value=value, key=inv.key, f=inv.f)
     return None
