@@ -21,8 +21,13 @@ except ImportError:  # not built (pure-Python install): the Python search is use
 AVAILABLE = Core is not None
 
 
-def _mask_bytes(mask: int) -> bytes:
-    return mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+def _mask_bytes(mask: int) -> tuple[int, bytes]:
+    """(offset, little-endian bytes from that byte on): constraints sit near their entry."""
+    if not mask:
+        return 0, b""
+    offset = ((mask & -mask).bit_length() - 1) >> 3
+    mask >>= offset * 8
+    return offset, mask.to_bytes((mask.bit_length() + 7) // 8, "little")
 
 
 class NativeSearch:

@@ -99,7 +99,22 @@ def register_order(model: Any, entries: list[Entry]) -> bool:
             horizon = max(horizon, entries[o].call)
         k = bisect_left(rets, horizon)  # writers that completed before the horizon
         entries[p].preds |= (writer_prefix[k] | observer_prefix[k] & ~own) & ~(1 << p)
+    _drop_real_time(entries)
     return True
+
+
+def _drop_real_time(entries: list[Entry]) -> None:
+    """Drop the constraints "i before j" where i completed before j was invoked: the search
+    enforces real time already, so they add nothing, and without them each entry keeps
+    only constraints on ops concurrent with it (not a prefix of the whole history)."""
+    by_ret = sorted((e.ret, i) for i, e in enumerate(entries) if e.required)
+    finished, k = 0, 0  # mask of the entries that completed before the current call
+    for e in entries:  # sorted by call
+        while k < len(by_ret) and by_ret[k][0] < e.call:
+            finished |= 1 << by_ret[k][1]
+            k += 1
+        if e.preds:
+            e.preds &= ~finished
 
 
 def contradiction(entries: list[Entry]) -> tuple[int, int] | None:

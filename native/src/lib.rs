@@ -341,8 +341,9 @@ fn status_name(s: u8) -> &'static str {
 #[pymethods]
 impl Core {
     /// `Core(call, ret, required, read_only, preds, init_state, step, native)`; `preds[i]` is the
-    /// set of entries that must be linearized before entry i, as the little-endian bytes
-    /// of a Python int bitmask (empty: none); `ret` is -1 for "never". Exactly one of
+    /// set of entries that must be linearized before entry i, as (byte offset, the
+    /// little-endian bytes of a Python int bitmask from that byte on; empty: none); `ret`
+    /// is -1 for "never". Exactly one of
     /// `step` (a Python model, states interned by the caller, `init_state` its id) and
     /// `native = (kind, init, ops)`: kind "register" (init `[value id]`, ops
     /// `[code, args...]` with the REG_ codes) or "table" (init the state sequence; SEQ_,
@@ -355,7 +356,7 @@ impl Core {
         ret: Vec<i64>,
         required: Vec<bool>,
         read_only: Vec<bool>,
-        preds: Vec<Vec<u8>>,
+        preds: Vec<(usize, Vec<u8>)>,
         init_state: u32,
         step: Option<PyObject>,
         native: Option<(String, Vec<u32>, Vec<Vec<u32>>)>,
@@ -415,28 +416,31 @@ impl Core {
             all[i >> 6] |= 1 << (i & 63);
         }
         let mut pred_sets = Vec::with_capacity(n);
-        for p in preds {
-            if p.len() > words * 8 {
+        for (offset, p) in preds {
+            if offset + p.len() > words * 8 {
                 return Err(PyValueError::new_err("predecessor out of range"));
             }
-            let mut set = vec![0u64; words];
+            // Only the words the bytes cover: `base` is the first one's index.
+            let base = offset >> 3;
+            let mut set = vec![0u64; (offset + p.len()).div_ceil(8) - base];
             for (k, byte) in p.iter().enumerate() {
-                set[k >> 3] |= (*byte as u64) << ((k & 7) * 8);
+                let k = k + offset;
+                set[(k >> 3) - base] |= (*byte as u64) << ((k & 7) * 8);
             }
             let mut unknown = Vec::new();
             for (w, word) in set.iter_mut().enumerate() {
-                let mut open = *word & !req[w];
-                *word &= req[w];
+                let mut open = *word & !req[w + base];
+                *word &= req[w + base];
                 while open != 0 {
-                    unknown.push((w * 64 + open.trailing_zeros() as usize) as u32);
+                    unknown.push(((w + base) * 64 + open.trailing_zeros() as usize) as u32);
                     open &= open - 1;
                 }
             }
-            let first = set.iter().position(|w| *w != 0).unwrap_or(words);
+            let first = set.iter().position(|w| *w != 0).unwrap_or(set.len());
             let last = set.iter().rposition(|w| *w != 0).map_or(first, |l| l + 1);
             pred_sets.push((first < last || !unknown.is_empty()).then(|| Preds {
                 unknown: unknown.into_boxed_slice(),
-                first,
+                first: first + base,
                 words: set[first..last].into(),
             }));
         }
