@@ -83,22 +83,25 @@ def register_order(model: Any, entries: list[Entry]) -> bool:
         if view is not None and view[0] == "cas":
             entries[i].preds |= observers.get(view[1], 0) & ~(1 << i)
 
-    # Writers that completed, by completion; prefix unions of them and of their observers.
+    # Writers that completed, by completion; running unions of them and of their
+    # observers, taken in the order of each producer's horizon (one union at a time).
     done = sorted((entries[p].ret, p, v) for v, p in producer.items() if entries[p].required)
     rets = [r for r, _, _ in done]
-    writer_prefix = [0]
-    observer_prefix = [observers.get(initial, 0)]
-    for _, p, v in done:
-        writer_prefix.append(writer_prefix[-1] | 1 << p)
-        observer_prefix.append(observer_prefix[-1] | observers.get(v, 0))
-
+    by_horizon = []
     for v, p in producer.items():
         own = observers.get(v, 0)
         horizon = entries[p].call
         for o in _bits(own):
             horizon = max(horizon, entries[o].call)
-        k = bisect_left(rets, horizon)  # writers that completed before the horizon
-        entries[p].preds |= (writer_prefix[k] | observer_prefix[k] & ~own) & ~(1 << p)
+        by_horizon.append((bisect_left(rets, horizon), p, own))  # writers done before it
+    by_horizon.sort()
+    writers, observed, taken = 0, observers.get(initial, 0), 0
+    for k, p, own in by_horizon:
+        for _, q, v in done[taken:k]:
+            writers |= 1 << q
+            observed |= observers.get(v, 0)
+        taken = max(taken, k)
+        entries[p].preds |= (writers | observed & ~own) & ~(1 << p)
     _drop_real_time(entries)
     return True
 
