@@ -19,6 +19,7 @@ except ImportError:  # not built (pure-Python install): the Python search is use
     Core = None
 
 AVAILABLE = Core is not None
+STUCK_BUDGET = 100_000  # configurations an illegal key's counterexample may explore unguarded
 
 
 def _mask_bytes(mask: int) -> tuple[int, bytes]:
@@ -46,7 +47,7 @@ class NativeSearch:
         encode = getattr(model, "native_ops", None)
         spec = encode([e.op for e in entries]) if encode is not None else None
         self.steps_in_python = spec is None
-        self._core = Core(
+        self._args = (
             [e.call for e in entries],
             [e.ret if e.ret != INFINITY else -1 for e in entries],
             [e.required for e in entries],
@@ -56,6 +57,7 @@ class NativeSearch:
             self._step if spec is None else None,
             spec,
         )
+        self._core = Core(*self._args)
 
     def _step(self, state_id: int, entry: int) -> int:
         ok, new_state = self.model.step(self._states[state_id], self.entries[entry].op)
@@ -78,7 +80,16 @@ class NativeSearch:
         return self._core.approx_bytes() + len(self._states) * 100
 
     def stuck(self) -> dict[str, Any]:
-        path, state_id, linearized = self._core.best()
+        """The deepest configuration reached. The core's observer guard (registers with
+        values written once) stops short of the configurations a person reads best (the
+        write done, the read then impossible): an unguarded search, with a budget of its
+        own, finds those; past its budget the guarded search's deepest is given."""
+        core = self._core
+        if not self.steps_in_python:
+            unguarded = Core(*self._args, guard=False)
+            if unguarded.run(STUCK_BUDGET) == "illegal":
+                core = unguarded
+        path, state_id, linearized = core.best()
         lin = 0
         for i in linearized:
             lin |= 1 << i

@@ -155,6 +155,64 @@ fn register_step(state: u32, op: &[u32]) -> Option<u32> {
     }
 }
 
+/// For a register whose values are written at most once: per value, how many ok reads
+/// and ok cas ops that observe it are still pending. In a state whose value has a pending
+/// observer, every move but that observer's is a dead end (the value never comes back),
+/// so the search does not branch on them.
+struct Observers {
+    of: Vec<(u8, u32)>, // per entry: (0 none | 1 read | 2 cas, value observed)
+    unique: Vec<bool>,  // per value id
+    reads: Vec<u32>,
+    cases: Vec<u32>,
+}
+
+impl Observers {
+    fn new(ops: &[Vec<u32>], required: &[bool], init: u32) -> Observers {
+        let values = ops.iter().flat_map(|op| op[1..].iter()).chain([&init]).max().map_or(0, |m| *m as usize + 1);
+        let mut writes = vec![0u32; values];
+        writes[init as usize] += 1;
+        let (mut reads, mut cases) = (vec![0u32; values], vec![0u32; values]);
+        let mut of = Vec::with_capacity(ops.len());
+        for (op, req) in ops.iter().zip(required) {
+            match op[0] {
+                REG_WRITE => writes[op[1] as usize] += 1,
+                REG_CAS => writes[op[2] as usize] += 1,
+                _ => {}
+            }
+            of.push(match (op[0], req) {
+                (REG_READ, true) => (1, op[1]),
+                (REG_CAS, true) => (2, op[1]),
+                _ => (0, 0),
+            });
+            match of.last().unwrap() {
+                (1, v) => reads[*v as usize] += 1,
+                (2, v) => cases[*v as usize] += 1,
+                _ => {}
+            }
+        }
+        Observers { of, unique: writes.iter().map(|w| *w <= 1).collect(), reads, cases }
+    }
+
+    fn count(&mut self, i: usize, delta: i32) {
+        match self.of[i] {
+            (1, v) => self.reads[v as usize] = (self.reads[v as usize] as i32 + delta) as u32,
+            (2, v) => self.cases[v as usize] = (self.cases[v as usize] as i32 + delta) as u32,
+            _ => {}
+        }
+    }
+
+    /// Keep only the successors that do not strand a pending observer of `state`.
+    fn prune(&self, state: u32, succ: &mut Vec<(u32, u32)>) {
+        let v = state as usize;
+        if !self.unique[v] {
+        } else if self.reads[v] > 0 {
+            succ.clear();
+        } else if self.cases[v] > 0 {
+            succ.retain(|(i, _)| self.of[*i as usize] == (2, state));
+        }
+    }
+}
+
 /// A configuration on the depth-first stack: its successors still to try. The
 /// linearized set is not copied: it is the one bitset `lin`, rolled back along `path` to
 /// `path_len` entries before the next successor is lifted.
@@ -194,6 +252,7 @@ struct Core {
     best_done: i64,
     best_path: Vec<u32>,
     best_state: u32,
+    observers: Option<Observers>,
     stable: usize, // best_path[..stable] == path[..stable]: a new best copies only the rest
 }
 
@@ -240,6 +299,9 @@ impl Core {
         self.hash = (self.hash.0 ^ z1, self.hash.1 ^ z2);
         self.done += bit(&self.required, i) as u32;
         self.path.push(i as u32);
+        if let Some(o) = &mut self.observers {
+            o.count(i, -1);
+        }
     }
 
     /// Back to the configuration reached after the first `len` entries of the path.
@@ -250,6 +312,9 @@ impl Core {
             let (z1, z2) = self.zobrist[i];
             self.hash = (self.hash.0 ^ z1, self.hash.1 ^ z2);
             self.done -= bit(&self.required, i) as u32;
+            if let Some(o) = &mut self.observers {
+                o.count(i, 1);
+            }
         }
         self.stable = self.stable.min(len);
     }
@@ -304,6 +369,9 @@ impl Core {
                 }
             }
             if forced == usize::MAX {
+                if let Some(o) = &self.observers {
+                    o.prune(state, &mut succ);
+                }
                 return Ok(succ);
             }
             self.lift(forced);
@@ -348,8 +416,11 @@ impl Core {
     /// `native = (kind, init, ops)`: kind "register" (init `[value id]`, ops
     /// `[code, args...]` with the REG_ codes) or "table" (init the state sequence; SEQ_,
     /// SET_ADD, TXN codes); the state ids `best` returns are then the core's own.
+    /// `guard`: for a register, do not branch on moves that strand a pending observer of
+    /// a value written once (`Observers`); the verdict is the same, the deepest
+    /// configuration reached (`best`) may be shallower.
     #[new]
-    #[pyo3(signature = (call, ret, required, read_only, preds, init_state, step=None, native=None))]
+    #[pyo3(signature = (call, ret, required, read_only, preds, init_state, step=None, native=None, guard=true))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         call: Vec<i64>,
@@ -360,6 +431,7 @@ impl Core {
         init_state: u32,
         step: Option<PyObject>,
         native: Option<(String, Vec<u32>, Vec<Vec<u32>>)>,
+        guard: bool,
     ) -> PyResult<Self> {
         let n = call.len();
         let (stepper, init_state) = match (step, native) {
@@ -444,6 +516,12 @@ impl Core {
                 words: set[first..last].into(),
             }));
         }
+        let observers = match &stepper {
+            Stepper::Native { model: NativeModel::Register, ops } if guard => {
+                Some(Observers::new(ops, &required, init_state))
+            }
+            _ => None,
+        };
         let mut seed = 0x5eed_u64;
         let zobrist = (0..n).map(|_| (splitmix(&mut seed), splitmix(&mut seed))).collect();
         Ok(Core {
@@ -472,6 +550,7 @@ impl Core {
             best_path: Vec::new(),
             best_state: init_state,
             stable: 0,
+            observers,
         })
     }
 
