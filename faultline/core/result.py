@@ -29,6 +29,12 @@ class Result:
         return out
 
 
+def verdict_word(valid: Any) -> str:
+    """``"valid"``, ``"invalid"`` or ``"unknown"``: how reports, summaries and assertions
+    name a verdict (anything but true or false is unknown)."""
+    return "valid" if valid is True else "invalid" if valid is False else "unknown"
+
+
 def merge_validity(values: list[Validity]) -> Validity:
     """false beats unknown beats true; an empty list is true."""
     if any(v is False for v in values):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from faultline.core.result import verdict_word
 from faultline.render.counterexample import counterexample_text
 
 OPS_IN_MESSAGE = 3
@@ -49,7 +50,7 @@ class RunResult:
     @property
     def verdict(self) -> str:
         """``"valid"``, ``"invalid"`` or ``"unknown"``."""
-        return {True: "valid", False: "invalid"}.get(self.valid, "unknown")
+        return verdict_word(self.valid)
 
     @property
     def counts(self) -> Mapping[str, Any]:

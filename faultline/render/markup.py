@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from faultline.core.result import verdict_word
+
 
 def esc(x: Any) -> str:
     """``x`` as text safe inside HTML elements and quoted attributes."""
@@ -17,4 +19,4 @@ def verdict_class(valid: Any) -> str:
 
 
 def verdict_text(valid: Any) -> str:
-    return "VALID" if valid is True else "INVALID" if valid is False else "UNKNOWN"
+    return verdict_word(valid).upper()

@@ -11,6 +11,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from faultline.core.result import verdict_word
 from faultline.core.store import HISTORY, REPORT
 
 VERDICTS = ("invalid", "unknown", "incomplete", "valid")
@@ -25,11 +26,7 @@ the strip is flagged as slower."""
 
 
 def verdict_of(valid: Any) -> str:
-    if valid is True:
-        return "valid"
-    if valid is False:
-        return "invalid"
-    return "incomplete" if valid is None else "unknown"
+    return "incomplete" if valid is None else verdict_word(valid)
 
 
 def stamp_date(stamp: str) -> str:

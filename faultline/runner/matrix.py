@@ -40,6 +40,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from faultline.core.errors import (EXIT_BAD_INPUT, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID,
                                    BadInputError, FaultlineError)
+from faultline.core.result import verdict_word
 from faultline.core.store import REPORT, TEST_JSON
 from faultline.dbs import client_factory as db_client_factory
 from faultline.faults.heal import heal_cluster
@@ -84,9 +85,7 @@ class EntryResult:
 
     @property
     def verdict(self) -> str:
-        if self.valid is None:
-            return "error"
-        return {True: "valid", False: "invalid"}.get(self.valid, "unknown")
+        return "error" if self.valid is None else verdict_word(self.valid)
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.entry.index, "where": self.entry.where,

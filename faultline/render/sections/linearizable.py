@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from faultline.checkers.linearizable import KIND
+from faultline.core.result import verdict_word
 from faultline.render.counterexample import counterexample_text
 from faultline.render.markup import esc
 from faultline.render.sections import Section, facts, heading, notes
@@ -18,7 +19,7 @@ def render(name: str, result: Mapping[str, Any]) -> str:
         tally = {"valid": 0, "invalid": 0, "unknown": 0}
         for r in keys.values():
             v = r.get("valid") if isinstance(r, Mapping) else None
-            tally["valid" if v is True else "invalid" if v is False else "unknown"] += 1
+            tally[verdict_word(v)] += 1
         parts.append("<p>keys: " + ", ".join(f"{n} {k}" for k, n in tally.items()) + "</p>")
     if isinstance(result.get("counterexample"), Mapping):
         parts.append("<h4>Counterexample</h4><pre>"
