@@ -17,11 +17,7 @@ from faultline.faults import heal_cluster
 from faultline.runner.spec import TestPlan
 
 Key = tuple[str, str, int, "str | None"]
-"""(backend, db, nodes, image): what a test needs of a cluster (``check_reusable``)."""
-
-
-def key_of(plan: TestPlan) -> Key:
-    return (plan.backend.name, plan.db.name, plan.spec["nodes"], plan.image)
+"""(backend, db, nodes, image): what a test needs of a cluster (:attr:`TestPlan.cluster_key`)."""
 
 
 class ClusterPool:
@@ -36,7 +32,7 @@ class ClusterPool:
 
     def acquire(self, plan: TestPlan) -> Any:
         """The plan's cluster, up and healed; skips the test when it cannot start."""
-        key = key_of(plan)
+        key = plan.cluster_key
         if key in self.unavailable:
             pytest.skip(self.unavailable[key])
         cluster = self.clusters.get(key)
@@ -75,7 +71,7 @@ class ClusterPool:
 def start(plan: TestPlan, unavailable: Callable[[str], Any] = lambda why: None) -> Any:
     """A new cluster for ``plan``, up; on a PreflightError, ``unavailable(reason)`` and
     the test is skipped with that reason."""
-    cluster = plan.backend.create(plan.db, plan.spec["nodes"], image=plan.image)
+    cluster = plan.new_cluster()
     try:
         cluster.up()
     except PreflightError as e:

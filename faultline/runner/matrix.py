@@ -188,10 +188,6 @@ Say = Callable[[EntryResult, int], None]
 """Called as each entry finishes, with the number of entries."""
 
 
-def _cluster_key(plan: TestPlan) -> tuple[Any, ...]:
-    return (plan.backend.name, plan.spec["db"], plan.spec["nodes"], plan.image)
-
-
 class _Clusters:
     """The clusters a matrix brought up: one per db, replaced when an entry needs another
     kind (nodes, image, backend) or its run broke the cluster."""
@@ -200,12 +196,12 @@ class _Clusters:
         self.by_db: dict[str, tuple[tuple[Any, ...], Any]] = {}
 
     def for_plan(self, plan: TestPlan) -> Any:
-        key = _cluster_key(plan)
+        key = plan.cluster_key
         held = self.by_db.get(plan.spec["db"])
         if held is not None and held[0] == key:
             return held[1]
         self.drop(plan.spec["db"])
-        cluster = plan.backend.create(plan.db, plan.spec["nodes"], image=plan.image)
+        cluster = plan.new_cluster()
         self.by_db[plan.spec["db"]] = (key, cluster)  # held before up(): down() if up fails
         try:
             cluster.up()

@@ -220,7 +220,7 @@ def run_test(plan: TestPlan, *, cluster: Any | None = None,
             return given
     if cluster_factory is None:
         def cluster_factory(db: str, nodes: int, name: str | None, image: str | None) -> Any:
-            return plan.backend.create(plan.db, nodes, name=name, image=image)
+            return plan.new_cluster(name)
     if client_factory is None:
         def client_factory(db: str, test: Mapping[str, Any]) -> Callable[[], Any]:
             return db_client_factory(plan.db, plan.workload.name, test)

@@ -70,6 +70,16 @@ class TestPlan:
     def name(self) -> str:
         return self.spec["name"]
 
+    @property
+    def cluster_key(self) -> tuple[str, str, int, str | None]:
+        """``(backend, db, nodes, image)``: what the test needs of a cluster; runs whose
+        keys are equal can share one (a matrix's, a pytest session's)."""
+        return (self.backend.name, self.db.name, self.spec["nodes"], self.image)
+
+    def new_cluster(self, name: str | None = None) -> Any:
+        """A cluster of this test's kind from its backend (not up yet)."""
+        return self.backend.create(self.db, self.spec["nodes"], name=name, image=self.image)
+
 
 def workload_options() -> dict[str, Option]:
     """Every registered workload's options by name (a name two workloads share must be

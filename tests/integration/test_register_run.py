@@ -31,7 +31,7 @@ def test_register_30s_is_valid_with_3000_ok_ops(tmp_path, db, read_mode):
                        "results": str(tmp_path)})
 
     def recording(db, nodes, name, image):  # the plan's own backend, remembered
-        made.append(plan.backend.create(plan.db, nodes, name=name, image=image))
+        made.append(plan.new_cluster(name))
         return made[-1]
     out = run_test(plan, cluster_factory=recording)
     results = json.loads(open(out.run.file("results.json")).read())
