@@ -46,10 +46,6 @@ class Op:
     node: str | None = None
     error: str | None = None
 
-    @property
-    def is_completion(self) -> bool:
-        return self.type != INVOKE
-
     def with_(self, **changes: Any) -> "Op":
         # Spelled out rather than dataclasses.replace: about 2x faster, and the
         # interpreter derives a few ops per operation. Unknown fields raise TypeError.

@@ -37,10 +37,6 @@ DEFAULTS = (("time_limit", "faultline_time_limit"), ("results", "faultline_resul
             ("seed", "faultline_seed"))
 """Run options and the command line option that gives their default."""
 
-PROPERTY = "faultline.{}"
-"""JUnit property names: ``faultline.run_dir``, ``faultline.seed``, ``faultline.verdict``,
-``faultline.report`` (one of each per run)."""
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("faultline", "faultline consistency tests")
@@ -123,6 +119,7 @@ def run_on_cluster(request: pytest.FixtureRequest, pool: Any, plan: Any, *,
     as the test's properties and return its :class:`~faultline.pytest.result.RunResult`."""
     from faultline.core.errors import PreflightError
     from faultline.pytest.result import RunResult
+    from faultline.runner.matrix import JUNIT_PROPERTY
     from faultline.runner.run import run_test
 
     cluster = pool.start_own(plan) if own_cluster else pool.acquire(plan)
@@ -143,5 +140,5 @@ def run_on_cluster(request: pytest.FixtureRequest, pool: Any, plan: Any, *,
                        spec=plan.spec)
     for name, value in (("run_dir", result.run_dir), ("seed", result.seed),
                         ("verdict", result.verdict), ("report", result.report)):
-        request.node.user_properties.append((PROPERTY.format(name), value))
+        request.node.user_properties.append((JUNIT_PROPERTY.format(name), value))
     return result

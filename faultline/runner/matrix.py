@@ -56,7 +56,8 @@ SEVERITY = (EXIT_VALID, EXIT_UNKNOWN, EXIT_BAD_INPUT, EXIT_INVALID)
 TOP_LEVEL = ("defaults", "test")
 
 JUNIT_PROPERTY = "faultline.{}"
-"""JUnit property names, as :mod:`faultline.pytest.plugin` names its own."""
+"""JUnit property names (``faultline.run_dir``, ``.seed``, ``.verdict``, ``.report``), for
+the matrix's cases and the pytest plugin's alike."""
 
 
 @dataclass(frozen=True)

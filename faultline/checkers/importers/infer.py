@@ -21,8 +21,7 @@ from typing import Any, Mapping
 from faultline.core.errors import HistoryFormatError
 from faultline.core.history import History
 from faultline.core.op import INVOKE, NEMESIS
-
-_READS = frozenset({"read", "get"})  # every model's step takes either name for a read
+from faultline.core.vocabulary import READ_FS as _READS  # every model reads by either name
 
 #: What each model of :mod:`faultline.checkers.models` can step (its ``step`` raises
 #: on anything else).
