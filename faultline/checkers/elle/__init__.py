@@ -1,0 +1,7 @@
+"""Elle-style checking of transactional histories (list-append, rw-register): version orders
+inferred from the reads, a dependency graph, its cycles named as anomalies, and the
+consistency models they rule out. See docs/elle.md."""
+
+from faultline.checkers.elle.txn import Txn, txns_from_history
+
+__all__ = ["Txn", "txns_from_history"]

@@ -1,0 +1,88 @@
+"""Transactions as the Elle checker sees them: one :class:`Txn` per client transaction.
+
+A history of ``f="txn"`` ops (see docs/elle.md) becomes a list of Txns, one per invocation
+with its completion, plus one per completion that has no invocation: Elle's own tests write
+histories of completions only, and such a transaction follows nothing in real time (it has no
+invocation to follow from). Nemesis ops are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from faultline.core.errors import BadInputError
+from faultline.core.history import History
+from faultline.core.op import FAIL, INFO, INVOKE, NEMESIS, OK, Op
+
+__all__ = ["Mop", "Txn", "txns_from_history"]
+
+Mop = tuple[str, Any, Any]
+"""A micro-op: ``("append", k, v)``, ``("w", k, v)`` or ``("r", k, read)``; a read of nothing
+is ``None`` (list-append ``[]`` is kept as given: the checkers treat both as empty)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Txn:
+    """One transaction.
+
+    ``id`` is dense, 0..n-1, in history order of ``index``; ``index`` is the history index of
+    the completion or, for a transaction never completed, of its invocation. ``complete_index``
+    is None for ``info`` and never-completed transactions: those precede nothing in real time.
+    ``invoke_index`` is None for a completion logged without invocation. ``mops`` are the
+    completion's micro-ops (an ``ok`` carries what it read), the invocation's for ``info``.
+    """
+
+    id: int
+    index: int
+    invoke_index: int | None
+    complete_index: int | None
+    process: Any
+    type: str
+    mops: tuple[Mop, ...]
+
+
+def txns_from_history(history: History | Sequence[Op]) -> list[Txn]:
+    """The client transactions of ``history``, ordered and numbered as :class:`Txn` says.
+
+    Raises :class:`BadInputError` for a client op that is not a transaction or whose
+    value is not a list of ``[f, k, v]`` micro-ops.
+    """
+    if not isinstance(history, History):
+        history = History(history)
+    rows: list[tuple[int, int | None, int | None, Any, str, Any]] = []
+    paired: set[int] = set()
+    for pair in history.pairs():
+        invoke, completion = pair.invoke, pair.completion
+        if invoke.process == NEMESIS:
+            continue
+        if completion is not None:
+            paired.add(completion.index)
+        if completion is None or completion.type == INFO:
+            index = completion.index if completion is not None else invoke.index
+            rows.append((index, invoke.index, None, invoke.process, INFO, invoke.value))
+        else:
+            rows.append((completion.index, invoke.index, completion.index, invoke.process,
+                         completion.type, completion.value))
+    for op in history:
+        if op.type != INVOKE and op.process != NEMESIS and op.index not in paired:
+            complete = op.index if op.type in (OK, FAIL) else None
+            rows.append((op.index, None, complete, op.process, op.type, op.value))
+    rows.sort(key=lambda row: row[0])
+    return [Txn(i, index, inv, comp, process, kind, _mops(history[index], value))
+            for i, (index, inv, comp, process, kind, value) in enumerate(rows)]
+
+
+def _mops(op: Op, value: Any) -> tuple[Mop, ...]:
+    if op.f != "txn":
+        raise BadInputError(f"op {op.index}: not a transaction (f={op.f!r})")
+    if not isinstance(value, (list, tuple)):
+        raise BadInputError(f"op {op.index}: a transaction's value must be a list of "
+                                 f"micro-ops, got {value!r}")
+    mops = []
+    for mop in value:
+        if not (isinstance(mop, (list, tuple)) and len(mop) == 3 and mop[0] in ("append", "r", "w")):
+            raise BadInputError(f"op {op.index}: bad micro-op {mop!r}: expected "
+                                     "[append k v], [r k v] or [w k v]")
+        mops.append((mop[0], mop[1], mop[2]))
+    return tuple(mops)
