@@ -1,7 +1,8 @@
 """A counterexample a person can follow, as data (rendering is elsewhere).
 
 For an illegal key: the op that cannot be linearized, the longest linearizable prefix the
-search found before it (in linearization order, with the model state it ends in), and the
+search found before it (in linearization order, each op with the model state after it,
+and the state it ends in), and the
 ops concurrent with it that were still pending there. When the write-order constraints
 prove the key illegal before any search, ``conflict`` names the other op involved,
 ``shape`` the anomaly (stale-read, future-read, order-cycle) and ``explanation`` says it in
@@ -55,6 +56,17 @@ def _words(model: Any, entry: Any) -> str:
     return f"[{describe_entry(model, entry)['description']}] (op {entry.call})"
 
 
+def _prefix(model: Any, entries: Any, path: list[int]) -> list[dict[str, Any]]:
+    """The prefix's ops in linearization order, each with the model ``state`` after it
+    (replayed from ``init``: the search keeps only the last one)."""
+    state = model.init()
+    prefix = []
+    for i in path:
+        state = model.step(state, entries[i].op)[1]
+        prefix.append({**describe_entry(model, entries[i]), "state": jsonable(state)})
+    return prefix
+
+
 def counterexample(model: Any, key: Any, search: Any) -> dict[str, Any]:
     stuck = search.stuck()
     entries = search.entries
@@ -75,7 +87,7 @@ def counterexample(model: Any, key: Any, search: Any) -> dict[str, Any]:
     return {**extra,
         "key": jsonable(key),
         "op": describe_entry(model, entries[blocked]) if blocked is not None else None,
-        "prefix": [describe_entry(model, entries[i]) for i in stuck["path"]],
+        "prefix": _prefix(model, entries, stuck["path"]),
         "state": jsonable(stuck["state"]),
         "concurrent": [describe_entry(model, entries[i]) for i in stuck["concurrent"]],
     }

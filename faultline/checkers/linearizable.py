@@ -7,7 +7,9 @@ that already proves the history illegal. Without ``full`` the check stops at the
 illegal key; with ``full`` every key is decided (or runs out of budget).
 
 Budgets: past ``time_limit`` seconds or ``memory_limit_mb`` of search caches, undecided
-keys are "unknown" with the reason; the verdict is never "valid" then.
+keys are "unknown" with the reason (the budget, and how far the search got); the verdict
+is never "valid" then. Keys left unsearched because another key was illegal first are
+"unknown" too, but say so: ``"checked": False`` and the reason :data:`NOT_CHECKED`.
 
 The verdict is a :class:`faultline.core.result.Result`; its data holds ``kind``
 (:data:`KIND`, so that a report knows how to show it), ``time_s``, ``engine``,
@@ -34,6 +36,9 @@ MAX_SLICE = 64_000
 _OPTIONS = ("time_limit", "memory_limit_mb", "full", "native", "prune")
 KIND = "linearizable"
 """The ``kind`` of a result of :func:`check_linearizable`."""
+NOT_CHECKED = "not checked (stopped at the first invalid key; --full checks all)"
+"""The ``reason`` of a key left unsearched (``"checked": False``) because another key was
+found illegal first and ``full`` was not asked for."""
 
 
 def check_linearizable(history: History, model: Any, *, time_limit: float | None = None,
@@ -81,6 +86,8 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
 
     per_key = {key: _key_result(model, key, searches.get(key), len(groups[key]), status[key],
                                 reason) for key in groups}
+    if reason is not None:
+        reason = _budget_reason(reason, per_key, keyed=hasattr(model, "partition"))
     valid = merge_validity([r["valid"] for r in per_key.values()])
     data: dict[str, Any] = {
         "kind": KIND,
@@ -92,7 +99,7 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
     if hasattr(model, "partition"):
         data["keys"] = {_key_name(k): r for k, r in per_key.items()}
     if valid == UNKNOWN:
-        data["reason"] = reason or "stopped at the first illegal key"
+        data["reason"] = reason
     first_illegal = next((r for r in per_key.values() if r["valid"] is False), None)
     if first_illegal is not None:
         data["counterexample"] = first_illegal["counterexample"]
@@ -111,10 +118,33 @@ def _key_result(model: Any, key: Any, search: Any, ops: int, status: str,
     elif status == ILLEGAL:
         out["valid"] = False
         out["counterexample"] = counterexample(model, key, search)
+    elif reason is not None:
+        out["valid"] = UNKNOWN
+        out["reason"] = (f"{reason} after {out['configurations']:,} configurations of this key"
+                         if out["configurations"] else f"{reason} before this key was searched")
     else:
         out["valid"] = UNKNOWN
-        out["reason"] = reason or "not searched: another key was illegal first"
+        out["checked"] = False
+        out["reason"] = NOT_CHECKED
     return out
+
+
+def _budget_reason(reason: str, per_key: Mapping[Any, Mapping[str, Any]], *,
+                   keyed: bool) -> str:
+    """``reason`` (the budget reached) with how far the search got: configurations
+    explored, and per key how many were decided and the largest one left undecided."""
+    explored = sum(r["configurations"] for r in per_key.values())
+    if not keyed:
+        ops = sum(r["ops"] for r in per_key.values())
+        return f"{reason} after {explored:,} configurations over {ops:,} ops"
+    open_keys = {k: r for k, r in per_key.items() if r["valid"] == UNKNOWN}
+    largest = max(open_keys, key=lambda k: open_keys[k]["ops"], default=None)
+    text = (f"{reason} after {explored:,} configurations: {len(per_key) - len(open_keys)} "
+            f"of {len(per_key)} keys decided")
+    if largest is not None:
+        text += (f", {len(open_keys)} undecided (the largest: key {_key_name(largest)}, "
+                 f"{open_keys[largest]['ops']:,} ops)")
+    return text
 
 
 class Linearizable:

@@ -239,6 +239,7 @@ def test_counterexample_names_the_op_prefix_and_concurrent_ops():
     ce = result.data["counterexample"]
     assert ce["op"]["f"] == "read" and ce["op"]["value"] == 2
     assert [p["value"] for p in ce["prefix"]] == [1]
+    assert [p["state"] for p in ce["prefix"]] == [1]  # the register's value after each op
     assert [c["value"] for c in ce["concurrent"]] == [3]
     assert result.data["time_s"] >= 0
     assert result.data["kind"] == "linearizable"  # what the report shows it by
@@ -258,8 +259,23 @@ def test_budgets_give_unknown_with_the_reason_never_valid(engine):
     model = get_model("register", initial=0)
     slow = check_linearizable(hard_history(), model, time_limit=0.0, native=engine)
     assert slow.valid == "unknown" and "time limit" in slow.data["reason"]
+    explored = f"{slow.data['configurations']:,} configurations over 14 ops"
+    assert slow.data["reason"].endswith(explored)  # how far it got
     big = check_linearizable(hard_history(), model, memory_limit_mb=0, native=engine)
     assert big.valid == "unknown" and "memory limit" in big.data["reason"]
+
+
+def test_budget_reason_per_key_says_how_many_keys_were_decided():
+    easy = [Op(INVOKE, "write", 1, 50, key="easy"), Op(OK, "write", 1, 50, key="easy")]
+    hard = [op.with_(key="hard") for op in hard_history(n=22)]
+    result = check_linearizable(History(easy + hard), get_model("register", initial=0),
+                                time_limit=0.3)
+    assert result.valid == "unknown"
+    assert "1 of 2 keys decided, 1 undecided (the largest: key hard, 23 ops)" \
+        in result.data["reason"]
+    hard_key = result.data["keys"]["hard"]
+    assert hard_key["reason"].startswith("time limit of 0.3 s reached after ")
+    assert "checked" not in hard_key  # searched, as far as the budget allowed
 
 
 def test_a_hard_key_does_not_hide_an_illegal_one():
@@ -275,6 +291,9 @@ def test_a_hard_key_does_not_hide_an_illegal_one():
     assert result.valid is False
     assert result.data["counterexample"]["key"] == "easy"
     assert result.data["keys"]["hard"]["valid"] == "unknown"
+    assert result.data["keys"]["hard"]["checked"] is False
+    assert result.data["keys"]["hard"]["reason"] == \
+        "not checked (stopped at the first invalid key; --full checks all)"
     assert result.data["time_s"] < 5
 
 
