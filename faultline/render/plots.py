@@ -223,3 +223,21 @@ def legend_html(timeline: Mapping[str, Any]) -> str:
         items.append(f"<span class='key'>never completed (not plotted): "
                      f"{timeline['total']['pending']}</span>")
     return "<p class='legend'>" + " ".join(items) + "</p>"
+
+
+def figures(timeline: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The page's plots: ``{"name", "title", "svg" (Markup), "note"}`` each; none when no
+    operation completed and no fault happened."""
+    from markupsafe import Markup
+
+    if not timeline["points"] and not timeline["faults"]:
+        return []
+    faults = (f"{len(timeline['faults'])} fault intervals shaded; hover a band for what was done"
+              if timeline["faults"] else "no faults")
+    return [
+        {"name": "latency", "title": "Latency of each operation",
+         "svg": Markup(legend_html(timeline) + latency_svg(timeline)), "note": ""},
+        {"name": "throughput",
+         "title": f"Throughput ({timeline['throughput']['bucket_s']:g} s buckets)",
+         "svg": Markup(throughput_svg(timeline)), "note": faults},
+    ]

@@ -6,7 +6,9 @@ and a result of a kind nobody registered (or none) with :func:`facts_section`: t
 verdict, the error or reason, and the rest as JSON.
 
 A section is a :class:`Section` ``(kind, render)``; ``render(name, result)`` returns the
-HTML of the result called ``name``. Built-in sections are the ``SECTION`` attribute of
+HTML of the result called ``name`` (text the page includes as it is: the section escapes
+what it shows; :func:`heading`, :func:`notes` and :func:`facts` are the shared parts, from
+the template ``templates/section.html``). Built-in sections are the ``SECTION`` attribute of
 each module in this package (one module per kind, found as :class:`faultline.core.registry.
 Registry` finds entries); a test or plugin adds its own with :func:`register_section` or
 ``with SECTIONS.registered(Section(...)):``.
@@ -14,12 +16,11 @@ Registry` finds entries); a test or plugin adds its own with :func:`register_sec
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 from faultline.core.registry import Registry
-from faultline.render.markup import esc, verdict_class, verdict_text
+from faultline.render.markup import environment
 
 Render = Callable[[str, Mapping[str, Any]], str]
 
@@ -52,16 +53,19 @@ def facts_section(name: str, result: Mapping[str, Any]) -> str:
     return heading(name, result) + notes(result) + facts(result)
 
 
+def _part(macro: str, *args: Any) -> str:
+    """A macro of ``templates/section.html`` rendered, as plain HTML text."""
+    return str(getattr(environment().get_template("section.html").module, macro)(*args))
+
+
 def heading(name: str, result: Mapping[str, Any]) -> str:
-    valid = result.get("valid")
-    return (f"<h3>{esc(name)}: <span class='{verdict_class(valid)}'>{esc(verdict_text(valid))}"
-            "</span></h3>")
+    """The result's name and verdict."""
+    return _part("heading", name, result.get("valid"))
 
 
 def notes(result: Mapping[str, Any]) -> str:
     """The result's ``error`` and ``reason`` (why it is unknown), when it has them."""
-    return "".join(f"<p><b>{field}:</b> {esc(result[field])}</p>"
-                   for field in ("error", "reason") if result.get(field))
+    return _part("notes", result)
 
 
 def facts(result: Mapping[str, Any], shown: Iterable[str] = ()) -> str:
@@ -69,7 +73,7 @@ def facts(result: Mapping[str, Any], shown: Iterable[str] = ()) -> str:
     error and reason), as JSON; nothing when there are none."""
     left = {k: v for k, v in result.items()
             if k not in {"valid", "kind", "error", "reason", *shown}}
-    return "<pre>" + esc(json.dumps(left, indent=1, default=str)) + "</pre>" if left else ""
+    return _part("facts", left)
 
 
 __all__ = ["SECTIONS", "Render", "Section", "checker_section", "facts", "facts_section",
