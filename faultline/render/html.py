@@ -52,7 +52,7 @@ def _problems(results: Mapping[str, Any]) -> list[dict[str, str]]:
 def page_context(test: Mapping[str, Any], history: History,
                  results: Mapping[str, Any]) -> dict[str, Any]:
     """What ``report.html`` shows, by the names the template uses."""
-    sections = [Markup(checker_section(name, res)) for name, res in results.items()
+    sections = [Markup(checker_section(name, res, history)) for name, res in results.items()
                 if isinstance(res, Mapping) and "valid" in res
                 and name != "stats"]  # the stats are the operations table
     return {

@@ -65,6 +65,6 @@ def test_a_result_kind_is_shown_by_the_section_registered_for_it():
                "workload": {"kind": "made-up", "valid": False, "anomalies": ["G1c"]}}
     generic = render_report({}, history(), results)
     assert "G1c" in generic and "made-up" not in generic  # facts, the kind not among them
-    with SECTIONS.registered(Section("made-up", lambda name, res: f"<p>{name}: cycles!</p>")):
+    with SECTIONS.registered(Section("made-up", lambda name, res, history: f"<p>{name}: cycles!</p>")):
         page = render_report({}, history(), results)
     assert "<p>workload: cycles!</p>" in page and "G1c" not in page

@@ -5,9 +5,10 @@ page shows each result with the section registered for its kind in :data:`SECTIO
 and a result of a kind nobody registered (or none) with :func:`facts_section`: the
 verdict, the error or reason, and the rest as JSON.
 
-A section is a :class:`Section` ``(kind, render)``; ``render(name, result)`` returns the
-HTML of the result called ``name`` (text the page includes as it is: the section escapes
-what it shows; :func:`heading`, :func:`notes` and :func:`facts` are the shared parts, from
+A section is a :class:`Section` ``(kind, render)``; ``render(name, result, history)``
+returns the HTML of the result called ``name`` (text the page includes as it is: the
+section escapes what it shows; ``history`` is the run's history the result was checked
+on, for figures that draw ops, or None when the page has none; :func:`heading`, :func:`notes` and :func:`facts` are the shared parts, from
 the template ``templates/section.html``). Built-in sections are the ``SECTION`` attribute of
 each module in this package (one module per kind, found as :class:`faultline.core.registry.
 Registry` finds entries); a test or plugin adds its own with :func:`register_section` or
@@ -19,10 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
+from faultline.core.history import History
 from faultline.core.registry import Registry
 from faultline.render.markup import environment
 
-Render = Callable[[str, Mapping[str, Any]], str]
+Render = Callable[[str, Mapping[str, Any], History | None], str]
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,16 @@ def register_section(kind: str, render: Render) -> Section:
     return SECTIONS.register(Section(kind, render))
 
 
-def checker_section(name: str, result: Mapping[str, Any]) -> str:
+def checker_section(name: str, result: Mapping[str, Any],
+                    history: History | None = None) -> str:
     """The HTML of the checker result called ``name``, by the section of its kind."""
     kind = result.get("kind")
     render = SECTIONS.get(kind).render if kind in SECTIONS else facts_section
-    return render(name, result)
+    return render(name, result, history)
 
 
-def facts_section(name: str, result: Mapping[str, Any]) -> str:
+def facts_section(name: str, result: Mapping[str, Any],
+                  history: History | None = None) -> str:
     """Any result: its heading, error and reason, and everything else as JSON."""
     return heading(name, result) + notes(result) + facts(result)
 

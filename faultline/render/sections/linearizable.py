@@ -12,7 +12,7 @@ from faultline.render.markup import esc
 from faultline.render.sections import Section, facts, heading, notes
 
 
-def render(name: str, result: Mapping[str, Any]) -> str:
+def render(name: str, result: Mapping[str, Any], history: Any = None) -> str:
     parts = [heading(name, result), notes(result)]
     keys = result.get("keys")
     if isinstance(keys, Mapping) and keys:
