@@ -8,8 +8,9 @@ verdict, the error or reason, and the rest as JSON.
 A section is a :class:`Section` ``(kind, render)``; ``render(name, result, history)``
 returns the HTML of the result called ``name`` (text the page includes as it is: the
 section escapes what it shows; ``history`` is the run's history the result was checked
-on, for figures that draw ops, or None when the page has none; :func:`heading`, :func:`notes` and :func:`facts` are the shared parts, from
-the template ``templates/section.html``). Built-in sections are the ``SECTION`` attribute of
+on, for figures that draw ops, or None when the page has none; :func:`heading`,
+:func:`notes` and :func:`facts` are the shared parts, from the template
+``templates/section.html``). Built-in sections are the ``SECTION`` attribute of
 each module in this package (one module per kind, found as :class:`faultline.core.registry.
 Registry` finds entries); a test or plugin adds its own with :func:`register_section` or
 ``with SECTIONS.registered(Section(...)):``.
