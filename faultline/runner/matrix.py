@@ -41,7 +41,7 @@ from typing import Any, Callable, Mapping, Sequence
 from faultline.core.errors import (EXIT_BAD_INPUT, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID,
                                    BadInputError, FaultlineError)
 from faultline.core.result import verdict_word
-from faultline.core.store import REPORT, TEST_JSON
+from faultline.core.store import REPORT, RunDir
 from faultline.dbs import client_factory as db_client_factory
 from faultline.faults.heal import heal_cluster
 from faultline.runner import signals
@@ -227,42 +227,27 @@ class _Clusters:
             self.drop(db)
 
 
-def _runs_of(results: str, name: str) -> set[str]:
-    try:
-        return set(os.listdir(os.path.join(results, name)))
-    except OSError:
-        return set()
-
-
-def _new_run_dir(plan: TestPlan, before: set[str]) -> str | None:
-    """The run directory ``run_test`` made for ``plan`` (it raised, so it did not say)."""
-    results, name = plan.spec["results"], plan.name
-    made = sorted(d for d in _runs_of(results, name) - before
-                  if os.path.isfile(os.path.join(results, name, d, TEST_JSON)))
-    return os.path.realpath(os.path.join(results, name, made[-1])) if made else None
-
-
 def _run_entry(entry: Entry, clusters: _Clusters) -> EntryResult:
     plan = entry.plan
-    before = _runs_of(plan.spec["results"], plan.name)
+    made: list[RunDir] = []
     started = time.monotonic()
     result = EntryResult(entry, EXIT_UNKNOWN)
     try:
         cluster = clusters.for_plan(plan)
-        outcome = run_test(plan, cluster=cluster)
+        outcome = run_test(plan, cluster=cluster, on_run_dir=made.append)
         result.valid, result.run_dir = outcome.valid, outcome.run.path
         result.exit_code = exit_code_for(outcome.valid)
         result.error = outcome.results.get("error")
     except KeyboardInterrupt as e:
         # The run cleaned up after itself; the summary still shows how far it got.
         result.valid, result.error = "unknown", "interrupted"
-        result.run_dir = _new_run_dir(plan, before)
+        result.run_dir = made[0].path if made else None
         result.duration_s = time.monotonic() - started
         e.result = result  # type: ignore[attr-defined]
         raise
     except FaultlineError as e:
         result.error = str(e)
-        result.run_dir = _new_run_dir(plan, before)
+        result.run_dir = made[0].path if made else None
         if e.exit_code == EXIT_BAD_INPUT:  # preflight: this entry cannot run here
             result.exit_code = EXIT_BAD_INPUT
         else:
@@ -272,7 +257,7 @@ def _run_entry(entry: Entry, clusters: _Clusters) -> EntryResult:
         log.error("%s failed", entry.label, exc_info=True)
         result.error = f"{type(e).__name__}: {e}"
         result.valid = "unknown"
-        result.run_dir = _new_run_dir(plan, before)
+        result.run_dir = made[0].path if made else None
         clusters.drop(plan.spec["db"])
     else:
         if plan.package is not None:

@@ -202,7 +202,8 @@ ClientFactory = Callable[[str, Mapping[str, Any]], Callable[[], Any]]
 def run_test(plan: TestPlan, *, cluster: Any | None = None,
              cluster_factory: ClusterFactory | None = None,
              client_factory: ClientFactory | None = None,
-             progress: bool = False) -> RunOutcome:
+             progress: bool = False,
+             on_run_dir: Callable[[RunDir], None] | None = None) -> RunOutcome:
     """Run ``plan`` against a fresh cluster; returns the run directory and its results.
 
     The cluster comes from the plan's backend and the clients from its db, unless a test
@@ -210,6 +211,8 @@ def run_test(plan: TestPlan, *, cluster: Any | None = None,
     an existing cluster that is up (a pytest fixture's, a matrix's) to run on instead; it
     must be of the plan's db, size and image. The run then neither brings it up nor
     removes it (its faults are still healed at the end) and leaves it to its owner.
+    ``on_run_dir`` is called with the run directory as soon as it exists, so a caller
+    knows where a run that then raises left its history and results.
     """
     spec = plan.spec
     if cluster is not None:
@@ -227,6 +230,8 @@ def run_test(plan: TestPlan, *, cluster: Any | None = None,
     client_factory(spec["db"], client_options(spec, "preflight"))  # validates options early
     run = RunDir.create(spec["results"], plan.name)
     run.write_test(spec)
+    if on_run_dir is not None:
+        on_run_dir(run)
     state: _Run | None = None
     failure: BaseException | None = None
     with signals.sigterm_interrupts(), log_to(run.file("harness.log")):

@@ -3,6 +3,7 @@ runs), the run over fake clusters (reused per db, healed between entries, remove
 end, also when interrupted), the worst-verdict exit code and the JUnit file parsed back."""
 
 import json
+import os
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -14,6 +15,7 @@ from faultline.dbs import DBS, Database, Image
 from faultline.fakes import FakeBackend, FakeRegisters, fake_client_factory
 from faultline.faults import FAULTS
 from faultline.runner import matrix
+from faultline.runner import run as run_module
 from faultline.runner.matrix import load_matrix, parse_matrix, run_matrix, worst
 
 # the fake fault of the registries' test (tests/unit is on sys.path: no __init__.py)
@@ -214,3 +216,16 @@ def test_an_interrupt_removes_every_cluster_and_keeps_what_finished(fakes, tmp_p
                                                                ("unknown", "interrupted")]
     assert calls == ["gooddb-register-none", "staledb-register-none"]
     assert all(c.calls[-1] == "down" for c in backend.clusters.values())
+
+
+def test_a_run_that_fails_midway_is_recorded_with_its_run_directory(fakes, tmp_path,
+                                                                     monkeypatch):
+    async def broken_drive(self):
+        raise RuntimeError("worker crashed")
+
+    monkeypatch.setattr(run_module._Run, "drive", broken_drive)
+    entries = load_matrix(_file(tmp_path, '[[test]]\ndb = "gooddb"\n'))
+    (result,) = run_matrix(entries).results
+    assert (result.verdict, result.error) == ("unknown", "RuntimeError: worker crashed")
+    results = json.loads(open(os.path.join(result.run_dir, "results.json")).read())
+    assert "worker crashed" in results["error"]
