@@ -1,4 +1,5 @@
-"""etcd 3.4: its descriptor (:data:`DB`) and its register clients.
+"""etcd 3.4: its descriptor (:data:`DB`), its register clients and its transactional ones
+(:mod:`faultline.dbs.etcd.txn_client`: list-append, rw-register; ``http`` only).
 
 Clients talk to a node over ``http`` (the JSON gateway through our own HTTP/1.1 client,
 :mod:`faultline.dbs.etcd.client`; the default: least harness CPU per op) or ``grpc``
@@ -29,7 +30,10 @@ DB = Database(
     read_modes=("linearizable", "serializable"),
     transports=("http", "grpc"),
     clients={"register": {"http": "faultline.dbs.etcd.client:etcd_client_factory",
-                          "grpc": "faultline.dbs.etcd.grpc_client:etcd_grpc_client_factory"}},
+                          "grpc": "faultline.dbs.etcd.grpc_client:etcd_grpc_client_factory"},
+             # Transactions over the JSON gateway only (docs/workloads.md).
+             "list-append": {"http": "faultline.dbs.etcd.txn_client:list_append_client_factory"},
+             "rw-register": {"http": "faultline.dbs.etcd.txn_client:rw_register_client_factory"}},
     probe_healthy=probes.etcd_healthy,
     probe_status=probes.etcd_status,
     pick_leader=probes.etcd_leader,

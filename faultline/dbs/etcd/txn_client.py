@@ -1,0 +1,187 @@
+"""The etcd transactional client (list-append, rw-register) over etcd's JSON gateway.
+
+A transaction (``{"f": "txn", "value": [mop, ...]}``, :mod:`faultline.workloads.txn_support`)
+touching keys K (etcd keys ``<key_prefix>/<k>``, values stored as in
+:mod:`faultline.dbs.txn_values`) runs as:
+
+1. **Read**: one ``Txn`` without compares whose success branch is a ``Range`` of every key
+   in K, all ``serializable`` in that read mode. etcd serves such a read-only txn at one
+   revision: linearizable by default (a ReadIndex round with the leader), from the node's
+   own state when serializable (no quorum: it can be stale, e.g. on the minority side of a
+   partition). It yields each key's value and ``mod_revision`` (0 for an absent key).
+2. A read-only transaction completes from that read alone (``ok``, reads filled in).
+3. Otherwise **commit**: one ``Txn`` comparing ``mod_revision == seen`` for every key in K
+   (etcd compares an absent key as a zero KeyValue, so ``== 0`` holds exactly while it is
+   absent), whose success branch holds ``Range`` s of the keys read (taken before the
+   puts: what the reads return) and one ``Put`` per key written (its final value after
+   the transaction's appends/writes). The guard makes the transaction atomic at the
+   commit's revision: none of its keys changed since the read. A guard that does not hold
+   is ``fail`` (``guard-failed``: nothing applied).
+
+Classification: a failed read step is ``fail`` (nothing was written); the commit is
+classified exactly as the register client classifies a cas
+(:func:`~faultline.dbs.etcd.client.classify_transport_error`,
+:func:`~faultline.dbs.etcd.client.classify_status`): ``info`` unless etcd certainly did
+not apply it. Both steps share one deadline, ``client_timeout_s``; a commit with no time
+left is not sent (``fail``). Table: docs/clients.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+from typing import Any, Mapping, Sequence
+
+from faultline.core.op import FAIL, INFO, OK, Op
+from faultline.dbs.client_support import NOT_SENT_BACKOFF_S, resolve_address
+from faultline.dbs.etcd import DB as ETCD
+from faultline.dbs.etcd.client import (TXN, EtcdKeys, classify_status, classify_transport_error,
+                                       etcd_options, serializable_reads)
+from faultline.dbs.etcd.http1 import HttpConnection, Lost, NotSent, ResponseTimeout
+from faultline.dbs.txn_values import ValueCodec, apply_mops, codec, touched_keys
+
+GUARD_FAILED = "guard-failed"
+"""``error`` of a ``fail`` transaction whose guard did not hold: a key it touched changed
+between its read and its commit, so nothing was applied."""
+
+
+def read_request(keys64: Sequence[bytes], serializable: bool) -> bytes:
+    """The read step's Txn body: a Range of each key (base64), no compares."""
+    flag = b',"serializable":true' if serializable else b""
+    ranges = b",".join(b'{"request_range":{"key":"%s"%s}}' % (k, flag) for k in keys64)
+    return b'{"success":[%s]}' % ranges
+
+
+def commit_request(guards: Sequence[tuple[bytes, int]], reads: Sequence[bytes],
+                   puts: Sequence[tuple[bytes, bytes]]) -> bytes:
+    """The commit's Txn body: ``mod_revision == rev`` for each (key64, rev) of ``guards``;
+    on success the Ranges of ``reads`` then the Puts (key64, raw value)."""
+    compares = b",".join(b'{"key":"%s","target":"MOD","result":"EQUAL","mod_revision":"%d"}'
+                         % (k, rev) for k, rev in guards)
+    ops = [b'{"request_range":{"key":"%s"}}' % k for k in reads]
+    ops += [b'{"request_put":{"key":"%s","value":"%s"}}' % (k, base64.b64encode(v))
+            for k, v in puts]
+    return b'{"compare":[%s],"success":[%s]}' % (compares, b",".join(ops))
+
+
+def parse_ranges(doc: Mapping[str, Any], n: int) -> list[tuple[bytes, int]]:
+    """(raw value, mod_revision) of the first ``n`` responses of a Txn response, which must
+    be Ranges of one key each; (b"", 0) for an absent key. The gateway omits fields at
+    their defaults (no ``kvs`` when absent, no ``value`` when empty)."""
+    responses = doc.get("responses") or []
+    if len(responses) < n:
+        raise ValueError(f"txn response has {len(responses)} responses, expected {n}")
+    found = []
+    for response in responses[:n]:
+        kvs = response["response_range"].get("kvs")
+        if not kvs:
+            found.append((b"", 0))
+        else:
+            found.append((base64.b64decode(kvs[0].get("value", "")),
+                          int(kvs[0].get("mod_revision", 0))))
+    return found
+
+
+class EtcdTxnClient:
+    """One logical process' connection to one etcd node, running transactions. See the
+    module doc."""
+
+    def __init__(self, *, workload: str, read_mode: str, prefix: str, timeout_s: float):
+        self._codec: ValueCodec = codec(workload)
+        self._serializable = serializable_reads(read_mode)
+        self._key64 = EtcdKeys(prefix, base64.b64encode)
+        self._timeout = timeout_s
+        self._conn: HttpConnection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.node: str | None = None
+
+    async def open(self, test: Mapping[str, Any], node: str) -> None:
+        """Connect to ``node`` (raises :class:`NotSent` when it refuses). Sends no request."""
+        host, port = resolve_address(test, node, ETCD.client_port)
+        self.node = node
+        self._loop = asyncio.get_running_loop()
+        self._conn = HttpConnection(host, port, connect_timeout=min(self._timeout, 2.0))
+        await self._conn.connect()
+
+    async def setup(self, test: Mapping[str, Any]) -> None:
+        """Nothing to prepare: a put creates its key."""
+
+    async def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
+        mops = op.value
+        every, read, written = touched_keys(mops)
+        deadline = self._loop.time() + self._timeout
+        f = "txn" if written else "read"  # a read-only transaction changes nothing
+        sent = await self._post(read_request([self._key64(k) for k in every], self._serializable),
+                                "read", deadline)
+        if isinstance(sent, tuple):
+            kind, error = sent
+            return op.with_(type=kind, node=self.node, error=error if not written else f"read: {error}")
+        try:
+            seen = dict(zip(every, parse_ranges(sent, len(every))))
+            snapshot = {k: self._codec.decode(raw) for k, (raw, _) in seen.items()}
+            if not written:
+                done, _ = apply_mops(mops, snapshot, self._codec.write_f)
+                return op.with_(type=OK, value=done, node=self.node)
+            _, values = apply_mops(mops, snapshot, self._codec.write_f)
+        except (ValueError, KeyError, TypeError, binascii.Error) as e:
+            return op.with_(type=FAIL, node=self.node, error=f"unreadable response: {e}")
+        body = commit_request([(self._key64(k), seen[k][1]) for k in every],
+                              [self._key64(k) for k in read],
+                              [(self._key64(k), self._codec.encode(v)) for k, v in values.items()])
+        sent = await self._post(body, f, deadline)
+        if isinstance(sent, tuple):
+            kind, error = sent
+            return op.with_(type=kind, node=self.node, error=error)
+        if not sent.get("succeeded"):
+            return op.with_(type=FAIL, node=self.node, error=GUARD_FAILED)
+        try:
+            at_commit = parse_ranges(sent, len(read))
+            snapshot.update((k, self._codec.decode(raw)) for k, (raw, _) in zip(read, at_commit))
+            done, _ = apply_mops(mops, snapshot, self._codec.write_f)
+        except (ValueError, KeyError, TypeError, binascii.Error) as e:
+            return op.with_(type=INFO, node=self.node, error=f"unreadable response: {e}")
+        return op.with_(type=OK, value=done, node=self.node)
+
+    async def _post(self, body: bytes, f: str, deadline: float) -> Any:
+        """The decoded 200 response to a Txn, or (completion type, error) for ``f``."""
+        left = deadline - self._loop.time()
+        if left <= 0:
+            return FAIL, "timeout: no time left to send"
+        try:
+            status, payload = await self._conn.post(TXN, body, left)
+        except (NotSent, Lost, ResponseTimeout) as e:
+            if isinstance(e, NotSent):
+                await asyncio.sleep(NOT_SENT_BACKOFF_S)
+            return classify_transport_error(f, e)
+        if status != 200:
+            return classify_status(f, status, payload)
+        try:
+            return json.loads(payload)
+        except ValueError as e:
+            return (FAIL if f == "read" else INFO), f"unreadable response: {e}"
+
+    async def teardown(self, test: Mapping[str, Any]) -> None:
+        """Keys are left in place (the prefix is unique per test)."""
+
+    async def close(self, test: Mapping[str, Any]) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+def etcd_txn_client_factory(workload: str):
+    """The client factory for ``workload`` (a db descriptor names one per workload)."""
+
+    def factory(test: Mapping[str, Any]):
+        options = etcd_options(test)
+        return lambda: EtcdTxnClient(workload=workload, **options)
+    return factory
+
+
+list_append_client_factory = etcd_txn_client_factory("list-append")
+rw_register_client_factory = etcd_txn_client_factory("rw-register")
+
+__all__ = ["EtcdTxnClient", "GUARD_FAILED", "commit_request", "etcd_txn_client_factory",
+           "list_append_client_factory", "parse_ranges", "read_request",
+           "rw_register_client_factory"]

@@ -1,0 +1,152 @@
+"""What the list-append and rw-register workloads generate: simulated time, a serial store."""
+
+from collections import Counter, defaultdict
+
+import pytest
+
+from faultline.core.generator import time_limit
+from faultline.core.generator.testing import simulate
+from faultline.core.op import INVOKE, OK
+from faultline.runner.spec import build_test
+from faultline.workloads import WORKLOADS
+from faultline.workloads.list_append import WORKLOAD as list_append
+from faultline.workloads.rw_register import WORKLOAD as rw_register
+from faultline.workloads.txn_support import keys_touched, models_for
+
+WORKLOAD_PARAMS = pytest.mark.parametrize("workload, write_f",
+                                          [(list_append, "append"), (rw_register, "w")])
+
+
+def serial_store():
+    """complete(invoke) applying each transaction atomically at its completion."""
+    state = {}
+
+    def complete(inv):
+        out = []
+        for f, k, v in inv.value:
+            if f == "r":
+                found = state.get(k)
+                out.append([f, k, list(found) if isinstance(found, list) else found])
+            elif f == "append":
+                state.setdefault(k, []).append(v)
+                out.append([f, k, v])
+            else:
+                state[k] = v
+                out.append([f, k, v])
+        return OK, out
+    return complete
+
+
+def run(workload, test, seconds=2.0, seed=0, concurrency=10):
+    return simulate(time_limit(seconds, workload.generator(test)), concurrency=concurrency,
+                    complete=serial_store(), seed=seed, latency_s=0.005)
+
+
+def invokes(history):
+    return [op for op in history if op.type == INVOKE]
+
+
+def test_both_workloads_are_registered_with_shared_options():
+    assert WORKLOADS.get("list-append") is list_append
+    assert WORKLOADS.get("rw-register") is rw_register
+    assert list_append.options == rw_register.options
+
+
+@WORKLOAD_PARAMS
+def test_txns_have_one_to_max_mops_of_reads_and_the_workloads_write(workload, write_f):
+    h = invokes(run(workload, {"max_txn_length": 3}))
+    assert all(op.f == "txn" and op.key is None for op in h)
+    lengths = Counter(len(op.value) for op in h)
+    assert set(lengths) == {1, 2, 3}
+    fs = Counter(mop[0] for op in h for mop in op.value)
+    assert set(fs) == {"r", write_f}
+    assert 0.4 < fs["r"] / sum(fs.values()) < 0.6
+    assert all(mop[2] is None for op in h for mop in op.value if mop[0] == "r")
+
+
+@WORKLOAD_PARAMS
+def test_values_are_unique_per_key_and_keys_rotate(workload, write_f):
+    h = invokes(run(workload, {"key_count": 3, "max_writes_per_key": 10}))
+    written = defaultdict(list)
+    for op in h:
+        for f, k, v in op.value:
+            if f == write_f:
+                written[k].append(v)
+    assert len(written) > 10  # far more keys than the 3 active ones
+    for values in written.values():
+        assert len(values) == len(set(values))
+        assert sorted(values) == list(range(1, len(values) + 1))
+        assert len(values) <= 10
+    # every retired key got exactly its writes (only the last few keys are still active)
+    assert sum(len(v) == 10 for v in written.values()) >= len(written) - 3
+
+
+def test_at_most_key_count_keys_are_active_at_once():
+    h = invokes(run(list_append, {"key_count": 2, "max_writes_per_key": 5}))
+    first, last = {}, {}
+    for i, op in enumerate(h):
+        for _, k, _ in op.value:
+            first.setdefault(k, i)
+            last[k] = i
+    for i in range(len(h)):  # between txn i and i + 1, keys used before and after: active
+        assert sum(first[k] <= i < last[k] for k in first) <= 2
+
+
+def test_read_fraction_extremes():
+    h = invokes(run(list_append, {"read_fraction": 1.0}, seconds=0.3))
+    assert all(mop[0] == "r" for op in h for mop in op.value)
+    h = invokes(run(list_append, {"read_fraction": 0.0}, seconds=0.3))
+    assert all(mop[0] == "append" for op in h for mop in op.value)
+
+
+def test_serial_store_reads_see_the_lists_appended_so_far():
+    h = run(list_append, {"key_count": 2})
+    reads = [mop for op in h if op.type == OK for mop in op.value if mop[0] == "r"]
+    assert any(r[2] and len(r[2]) > 3 for r in reads)
+    for _, k, found in reads:
+        assert found is None or found == list(range(1, len(found) + 1))
+
+
+@WORKLOAD_PARAMS
+def test_same_seed_same_txns(workload, write_f):
+    a = [op.value for op in invokes(run(workload, {}, 0.3, seed=5))]
+    b = [op.value for op in invokes(run(workload, {}, 0.3, seed=5))]
+    c = [op.value for op in invokes(run(workload, {}, 0.3, seed=6))]
+    assert a == b and a != c
+
+
+def test_final_generator_reads_every_key_in_txns_of_max_length():
+    test = {"key_count": 3, "max_writes_per_key": 4, "max_txn_length": 4}
+    h = run(list_append, test, seconds=0.5)
+    keys = keys_touched(h)
+    final = invokes(simulate(list_append.final_generator(test, h), concurrency=3))
+    read = [mop[1] for op in final for mop in op.value]
+    assert sorted(read) == keys and len(keys) > 4
+    assert all(op.f == "txn" and 1 <= len(op.value) <= 4 for op in final)
+    assert all(mop[0] == "r" and mop[2] is None for op in final for mop in op.value)
+
+
+@pytest.mark.parametrize("db, read_mode, expected", [
+    ("etcd", "linearizable", ["strict-serializable"]),
+    ("etcd", "serializable", ["strict-serializable"]),
+    ("zookeeper", "sync", ["strict-serializable"]),
+    ("zookeeper", "plain", ["serializable"]),
+    ("mydb", "whatever", ["strict-serializable"]),
+])
+def test_default_models_per_db_and_read_mode(db, read_mode, expected):
+    assert models_for({"db": db, "read_mode": read_mode}) == expected
+
+
+def test_consistency_models_option_overrides_the_default():
+    test = {"db": "etcd", "read_mode": "linearizable",
+            "consistency_models": "serializable, snapshot-isolation"}
+    assert models_for(test) == ["serializable", "snapshot-isolation"]
+
+
+@pytest.mark.parametrize("workload", ["list-append", "rw-register"])
+def test_spec_takes_the_options_and_records_defaults(workload):
+    plan = build_test({"db": "etcd", "workload": workload, "key_count": 4})
+    assert plan.spec["key_count"] == 4
+    assert plan.spec["max_writes_per_key"] == 32 and plan.spec["max_txn_length"] == 4
+    assert plan.spec["consistency_models"] == ""
+    assert models_for(plan.spec) == ["strict-serializable"]
