@@ -147,6 +147,20 @@ def test_a_function_the_given_model_does_not_know_is_refused_with_its_line(capsy
     assert f"{path}:1: model 'mutex' has no operation 'write'" in out
 
 
+@pytest.mark.parametrize("given", [[], ["--model", "kv"]])
+def test_a_kv_history_of_numbers_is_refused_at_the_first_number(capsys, tmp_path, given):
+    path = tmp_path / "h.jsonl"
+    ops = [("invoke", "put", "a"), ("ok", "put", "a"), ("invoke", "get", None),
+           ("ok", "get", 1)]  # a kv store holds strings: a get cannot return 1
+    path.write_text("".join(json.dumps({"index": i, "time": i, "type": t, "process": 0,
+                                        "f": f, "key": "x", "value": v}) + "\n"
+                            for i, (t, f, v) in enumerate(ops)))
+    code = cli.main(["check", *given, str(path)])
+    out = capsys.readouterr().out
+    assert code == EXIT_BAD_INPUT
+    assert f"{path}:4: model 'kv' holds strings, got get value 1" in out
+
+
 def test_our_runners_shapes_are_sound(tmp_path):
     """Nemesis ops (invoke + info of process "nemesis", or an info alone) are not paired,
     and a crashed process's worker comes back under a fresh process id."""

@@ -266,7 +266,7 @@ def test_elle_bad_micro_op(tmp_path):
 # --- our JSONL ---------------------------------------------------------------------------
 
 def test_jsonl_model_from_the_runs_test_json(tmp_path):
-    history = [Op("invoke", "write", 1, 0, key="k"), Op("ok", "write", 1, 0, key="k")]
+    history = [Op("invoke", "write", "1", 0, key="k"), Op("ok", "write", "1", 0, key="k")]
     write_jsonl(history, tmp_path / "history.jsonl")
     imported = load_history(tmp_path / "history.jsonl")
     assert (imported.model_name, imported.model_from) == ("cas-register", "format")

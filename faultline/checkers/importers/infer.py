@@ -77,7 +77,11 @@ def infer_model(path: str, history: History, lines: tuple[int | None, ...],
         if used.keys() <= MODEL_FUNCTIONS[name] and _fits(name, history):
             return ModelChoice(name, {}, FROM_FUNCTIONS)
     best = max(INFERENCE_ORDER, key=lambda n: len(used.keys() & MODEL_FUNCTIONS[n]))
-    first_unknown = next(i for f, i in used.items() if f not in MODEL_FUNCTIONS[best])
+    first_unknown = next((i for f, i in used.items() if f not in MODEL_FUNCTIONS[best]), None)
+    if first_unknown is None:  # best knows every function; some op's value does not fit it
+        check_functions(path, history, lines, best)
+        raise HistoryFormatError(path, None, f"the ops' values fit no model ({best}'s "
+                                 "functions, other values); pass --model")
     op = history[first_unknown]
     if not any(op.f in fs for fs in MODEL_FUNCTIONS.values()):
         message = f"no model has an operation {op.f!r}"
@@ -94,6 +98,9 @@ def check_functions(path: str, history: History, lines: tuple[int | None, ...],
     if known is None:  # not a built-in: its step is the judge
         return
     for op in history:
+        if name == "kv" and not _string_value(op):  # completions too: a get's result
+            raise HistoryFormatError(path, _line(lines, op.index),
+                                     f"model 'kv' holds strings, got {op.f} value {op.value!r}")
         if op.type != INVOKE or op.process == NEMESIS:
             continue  # a completion's f is its invocation's (Pairing saw to that)
         if op.f not in known:
@@ -117,11 +124,18 @@ def _functions(history: History) -> dict[str, int]:
 
 def _fits(name: str, history: History) -> bool:
     """Beyond the functions: a multi-register's txns hold reads and writes only
-    (Elle's appends are no register's)."""
+    (Elle's appends are no register's); a kv store holds strings."""
+    if name == "kv":
+        return all(_string_value(op) for op in history)
     if name != "multi-register":
         return True
     return all(_micro_ops_fit(op.value) for op in history
                if op.process != NEMESIS and op.f == "txn")
+
+
+def _string_value(op: Any) -> bool:
+    """Whether a client op's value suits the kv model (a string, or none)."""
+    return op.process == NEMESIS or op.value is None or isinstance(op.value, str)
 
 
 def _micro_ops_fit(value: Any) -> bool:
