@@ -73,6 +73,13 @@ class HistoryBuilder:
             line, Op(op_type, f, value, invocation.process, time, key=invocation.key, error=error)
         )
 
+    def complete_alone(self, line: int | None, process: Any, op_type: str, f: str,
+                       value: Any = None, *, time: int = 0, error: str | None = None) -> None:
+        """A completion that stands for a whole operation, with no invocation: only for a
+        source whose every client op is one (Elle's tests write such histories). It is
+        not paired, so a history mixing both kinds must not come here."""
+        self._append(line, Op(op_type, f, value, (process, 0), time, error=error))
+
     def _append(self, line: int | None, op: Op) -> Op:
         self._ops.append(op)
         self._lines.append(line)
