@@ -1,4 +1,5 @@
-"""ZooKeeper 3.8: its descriptor (:data:`DB`) and its register client.
+"""ZooKeeper 3.8: its descriptor (:data:`DB`), its register client and its transactional one
+(:mod:`faultline.dbs.zookeeper.txn_client`: list-append, rw-register).
 
 One transport, ``kazoo`` (kazoo bridged into asyncio, :mod:`faultline.dbs.zookeeper.client`).
 Reads are ``sync`` (default: a ``sync`` before each ``get``) or ``plain`` (may be stale).
@@ -21,7 +22,9 @@ DB = Database(
     launcher="/usr/local/lib/faultline/zk-server.sh",
     read_modes=("sync", "plain"),
     transports=("kazoo",),
-    clients={"register": {"kazoo": "faultline.dbs.zookeeper.client:zookeeper_client_factory"}},
+    clients={"register": {"kazoo": "faultline.dbs.zookeeper.client:zookeeper_client_factory"},
+             "list-append": {"kazoo": "faultline.dbs.zookeeper.txn_client:list_append_client_factory"},
+             "rw-register": {"kazoo": "faultline.dbs.zookeeper.txn_client:rw_register_client_factory"}},
     probe_healthy=probes.zk_healthy,
     probe_status=probes.zk_status,
     pick_leader=probes.zk_leader,
