@@ -39,6 +39,23 @@ def counterexample_text(cx: Mapping[str, Any], *, ops_shown: int = OPS_SHOWN) ->
     return "\n".join(lines)
 
 
+def counterexample_sentence(cx: Mapping[str, Any]) -> str:
+    """What ``cx`` shows, in one sentence: the checker's explanation when the write-order
+    constraints proved it, else what the search found (the prefix, its final state, the
+    ops pending there)."""
+    where = "" if cx.get("key") is None else f"Key {_json(cx['key'])}: "
+    if cx.get("explanation"):
+        return f"{where}{cx['explanation']}."
+    op = cx.get("op") or {}
+    pending = len(cx.get("concurrent") or [])
+    stuck = (f"neither it nor any of the {_ops(pending)} pending then can go next" if pending
+             else "it cannot go next, and no other op was pending then")
+    return (f"{where}{op.get('description')} (op #{op.get('index')}, process "
+            f"{op.get('process')}) cannot be linearized: after the longest linearizable "
+            f"prefix found ({_ops(len(cx.get('prefix') or []))}), which ends in state "
+            f"{_json(cx.get('state'))}, {stuck}.")
+
+
 def _ops(n: int) -> str:
     return f"{n} op" if n == 1 else f"{n} ops"
 

@@ -213,7 +213,8 @@ def test_check_and_the_report_show_the_same_counterexample_text(capsys, files):
     _, json_out, _ = check(capsys, "--json", path)
     [record] = json_records(json_out)
     page = render_report({}, History(), {"valid": False, "workload": record})
-    [shown] = re.findall(r"<h4>Counterexample</h4><pre>(.*?)</pre>", page, re.S)
+    [shown] = re.findall(r"<summary>the counterexample as text</summary><pre>(.*?)</pre>", page,
+                         re.S)
     printed = [line.removeprefix("    ") for line in text_out.splitlines()[1:]]
     assert html.unescape(shown).splitlines() == printed
     assert "(lines 1-2)" in printed[0]  # where the read is in bad.edn, on both
