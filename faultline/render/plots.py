@@ -1,243 +1,290 @@
-"""Inline SVG plots of a :func:`faultline.render.timeline.timeline`: rendering only.
+"""The page's plots of a :func:`faultline.render.timeline.timeline`, drawn with matplotlib:
+rendering only.
 
-Two plots share one time axis and the fault shading: each op's latency (log scale; ok,
-fail and info in distinct colours and shapes) and throughput per outcome. Above each plot
-a lane per fault kind (named and coloured as :mod:`faultline.render.faults` says) shows
-when that fault was in effect, labelled with what it did (a ``<title>`` on each bar gives
-the full label on hover). Plain SVG, no scripts, so the
-report stays one self-contained file.
+Three figures, in the spirit of Jepsen's perf plots, each with a row per client function
+on one time axis: the latency of every op (log scale; ok, fail and info in distinct colours
+and marker shapes), the latency quantiles per window (p50, p95, p99, max) and the
+throughput per outcome. Above each, a lane per fault kind (named and coloured as
+:mod:`faultline.render.faults` says) shows when that fault was in effect, each interval
+labelled with what was done, and every interval shades the rows below.
+
+Each figure is SVG inlined in the page: text stays text, and the op markers are one
+embedded bitmap (``rasterized``), so every op is drawn at any size of run and the page's
+size does not grow with it. matplotlib is imported when a page is drawn, not before (the
+CLI starts without it).
 """
 
 from __future__ import annotations
 
+import io
 import math
-from typing import Any, Callable, Mapping, Sequence
+import re
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+from markupsafe import Markup
 
 from faultline.render.faults import fault_look, fault_looks, lane_order
-from faultline.render.markup import esc
 
-WIDTH = 1100
-LEFT, RIGHT, BOTTOM = 64, 16, 34
-LANE_H = 15
-PLOT_H = 300
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 OUTCOME_STYLE = {
-    # outcome: (colour, what a reader calls it)
-    "ok": ("#3a6fb0", "ok"),
-    "fail": ("#d62728", "fail (did not happen)"),
-    "info": ("#f08c00", "info (outcome unknown)"),
+    # outcome: (colour, marker, size, opacity, what a reader calls it); drawn in this
+    # order, so the common benign failed CAS sit below and the unknowns, which matter most, on top
+    "fail": ("#d62728", "x", 3.0, 0.6, "fail (did not happen)"),
+    "ok": ("#3a6fb0", "o", 2.0, 0.5, "ok"),
+    "info": ("#f08c00", "^", 4.0, 0.9, "info (outcome unknown)"),
 }
-CHAR_W = 5.6
-"""Approximate width of a 10 px label character: a label is drawn only where it fits."""
-
-
-def _f(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".")
-
-
-def nice_step(span: float, target: int = 10) -> float:
-    """A 1, 2 or 5 times a power of ten giving about ``target`` ticks over ``span``."""
-    if span <= 0:
-        return 1.0
-    raw = span / target
-    power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-
-
-def _duration_label(ms: float) -> str:
-    if ms >= 1000:
-        return f"{ms / 1000:g} s"
-    return f"{ms:g} ms"
-
-
-class _Frame:
-    """The geometry shared by both plots: time axis, fault lanes above the plot area."""
-
-    def __init__(self, duration_s: float, faults: Sequence[Mapping[str, Any]]):
-        self.duration_s = max(duration_s, 1e-3)
-        self.looks = fault_looks()
-        self.lanes = lane_order((f["fault"] for f in faults), self.looks)
-        self.top = 8 + LANE_H * len(self.lanes) + (12 if self.lanes else 6)
-        self.height = self.top + PLOT_H + BOTTOM
-        self.x0, self.x1 = LEFT, WIDTH - RIGHT
-        self.y0, self.y1 = self.top, self.top + PLOT_H
-
-    def x(self, t_s: float) -> float:
-        return self.x0 + (self.x1 - self.x0) * min(max(t_s, 0.0), self.duration_s) / self.duration_s
-
-    def time_axis(self) -> list[str]:
-        step = nice_step(self.duration_s)
-        out = [f"<line x1='{self.x0}' y1='{self.y1}' x2='{self.x1}' y2='{self.y1}' "
-               "stroke='#444'/>"]
-        t = 0.0
-        while t <= self.duration_s + 1e-9:
-            x = _f(self.x(t))
-            out.append(f"<line x1='{x}' y1='{self.y1}' x2='{x}' y2='{self.y1 + 4}' stroke='#444'/>"
-                       f"<text x='{x}' y='{self.y1 + 16}' text-anchor='middle'>{t:g}</text>")
-            t += step
-        out.append(f"<text x='{(self.x0 + self.x1) / 2}' y='{self.y1 + 30}' "
-                   "text-anchor='middle'>seconds since the test started</text>")
-        return out
-
-    def fault_layers(self, faults: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str]]:
-        """(bands shading the plot area, lane bars with labels above it)."""
-        bands, lanes = [], []
-        for i, kind in enumerate(self.lanes):
-            y = 8 + i * LANE_H
-            lanes.append(f"<text x='{self.x0 - 6}' y='{y + 11}' text-anchor='end' "
-                         f"class='lane'>{esc(fault_look(kind, self.looks).label)}</text>"
-                         f"<line x1='{self.x0}' y1='{y + LANE_H / 2}' x2='{self.x1}' "
-                         f"y2='{y + LANE_H / 2}' stroke='#eee'/>")
-        room = self._label_room(faults)
-        for fault, right in zip(faults, room):
-            colour = fault_look(fault["fault"], self.looks).colour
-            stop = fault["stop"] if fault["stop"] is not None else self.duration_s
-            xa, xb = self.x(fault["start"]), self.x(stop)
-            w = max(xb - xa, 1.5)
-            still_on = " (still on at the end)" if fault["stop"] is None else ""
-            tip = esc(f"{fault['label']}: {fault['start']:.1f}-{stop:.1f} s{still_on}")
-            bands.append(f"<rect x='{_f(xa)}' y='{self.y0}' width='{_f(w)}' height='{PLOT_H}' "
-                         f"fill='{colour}' fill-opacity='0.13'><title>{tip}</title></rect>")
-            y = 8 + self.lanes.index(fault["fault"]) * LANE_H
-            text = ""
-            # Inside the bar when it fits, else beside it up to the lane's next bar.
-            for label in dict.fromkeys((fault["label"], fault.get("short", ""), fault["fault"])):
-                if not label:
-                    continue
-                need = len(label) * CHAR_W + 6
-                if need <= w:
-                    text = f"<text x='{_f(xa + 3)}' y='{y + 11}' class='bar'>{esc(label)}</text>"
-                elif need <= right - xb:
-                    text = f"<text x='{_f(xb + 3)}' y='{y + 11}' class='lane'>{esc(label)}</text>"
-                else:
-                    continue
-                break
-            lanes.append(f"<g><title>{tip}</title><rect x='{_f(xa)}' y='{y + 1}' "
-                         f"width='{_f(w)}' height='{LANE_H - 2}' rx='2' fill='{colour}'/>"
-                         f"{text}</g>")
-        return bands, lanes
-
-    def _label_room(self, faults: Sequence[Mapping[str, Any]]) -> list[float]:
-        """Per fault, the x where the next bar in its lane starts (the plot's edge if none)."""
-        room = []
-        for i, fault in enumerate(faults):
-            later = [self.x(f["start"]) for f in faults[i + 1:] if f["fault"] == fault["fault"]]
-            room.append(min(later, default=self.x1))
-        return room
-
-    def svg(self, body: list[str], title: str) -> str:
-        return (f"<svg viewBox='0 0 {WIDTH} {self.height}' "
-                f"width='100%' role='img' aria-label='{esc(title)}' class='plot'>"
-                "<style>text{font:10px system-ui,sans-serif;fill:#333}"
-                ".bar{fill:#fff;font-weight:600}.lane{fill:#555}</style>"
-                + "".join(body) + "</svg>")
-
-
-def latency_svg(timeline: Mapping[str, Any]) -> str:
-    """Each sampled op's latency against its invocation time, log scale, faults shaded."""
-    faults = timeline["faults"]
-    frame = _Frame(timeline["duration_s"], faults)
-    points = timeline["points"]
-    latencies = [p[1] for p in points if p[1] > 0]
-    lo_exp = math.floor(math.log10(min(latencies))) if latencies else -1
-    hi_exp = math.ceil(math.log10(max(latencies))) if latencies else 3
-    lo_exp, hi_exp = max(lo_exp, -2), max(hi_exp, lo_exp + 1)
-
-    def y(ms: float) -> float:
-        exp = math.log10(max(ms, 10 ** lo_exp))
-        return frame.y1 - (frame.y1 - frame.y0) * (exp - lo_exp) / (hi_exp - lo_exp)
-
-    bands, lanes = frame.fault_layers(faults)
-    body = bands + lanes
-    for exp in range(lo_exp, hi_exp + 1):
-        yy = _f(y(10 ** exp))
-        body.append(f"<line x1='{frame.x0}' y1='{yy}' x2='{frame.x1}' y2='{yy}' stroke='#e4e4e4'/>"
-                    f"<text x='{frame.x0 - 6}' y='{yy}' dy='3' text-anchor='end'>"
-                    f"{_duration_label(10 ** exp)}</text>")
-    body.append(f"<text transform='translate(12 {(frame.y0 + frame.y1) / 2}) rotate(-90)' "
-                "text-anchor='middle'>latency (log)</text>")
-    body += frame.time_axis()
-    # fail first: failed CAS ops are common and benign; unknowns on top, they matter most.
-    for outcome, draw in (("fail", _cross(2.0)), ("ok", _dot(1.6, 0.5)), ("info", _dot(2.6, 0.9))):
-        colour = OUTCOME_STYLE[outcome][0]
-        marks = "".join(draw(frame.x(p[0]), y(p[1])) for p in points if p[2] == outcome)
-        if marks:
-            body.append(f"<g fill='{colour}' stroke='{colour}'>{marks}</g>")
-    return frame.svg(body, "latency of each operation over time")
-
-
-def _dot(r: float, opacity: float) -> Callable[[float, float], str]:
-    return lambda x, y: (f"<circle cx='{_f(x)}' cy='{_f(y)}' r='{r}' "
-                         f"fill-opacity='{opacity}' stroke='none'/>")
-
-
-def _cross(h: float) -> Callable[[float, float], str]:
-    return lambda x, y: (f"<path d='M{_f(x - h)} {_f(y - h)}l{2 * h} {2 * h}"
-                         f"m0 {-2 * h}l{-2 * h} {2 * h}' stroke-width='1' stroke-opacity='0.6'/>")
-
-
-def throughput_svg(timeline: Mapping[str, Any]) -> str:
-    """Completions per second per outcome, one line each, faults shaded."""
-    faults = timeline["faults"]
-    frame = _Frame(timeline["duration_s"], faults)
-    tp = timeline["throughput"]
-    peak = max((v for o in OUTCOME_STYLE for v in tp[o]), default=0.0)
-    step = nice_step(peak or 1.0, 5)
-    top = step * math.ceil((peak or 1.0) / step)
-
-    def y(rate: float) -> float:
-        return frame.y1 - (frame.y1 - frame.y0) * rate / top
-
-    bands, lanes = frame.fault_layers(faults)
-    body = bands + lanes
-    tick = 0.0
-    while tick <= top + 1e-9:
-        yy = _f(y(tick))
-        body.append(f"<line x1='{frame.x0}' y1='{yy}' x2='{frame.x1}' y2='{yy}' stroke='#e4e4e4'/>"
-                    f"<text x='{frame.x0 - 6}' y='{yy}' dy='3' text-anchor='end'>{tick:g}</text>")
-        tick += step
-    body.append(f"<text transform='translate(12 {(frame.y0 + frame.y1) / 2}) rotate(-90)' "
-                "text-anchor='middle'>ops/s</text>")
-    body += frame.time_axis()
-    half = tp["bucket_s"] / 2
-    for outcome, (colour, _) in OUTCOME_STYLE.items():
-        values = tp[outcome]
-        if not any(values):
-            continue
-        coords = " ".join(f"{_f(frame.x(t + half))},{_f(y(v))}"
-                          for t, v in zip(tp["start_s"], values))
-        body.append(f"<polyline points='{coords}' fill='none' stroke='{colour}' "
-                    "stroke-width='1.6'/>")
-    return frame.svg(body, "throughput over time")
-
-
-def legend_html(timeline: Mapping[str, Any]) -> str:
-    """The outcome key, with how many ops of each the latency plot shows."""
-    items = []
-    for outcome, (colour, name) in OUTCOME_STYLE.items():
-        total, shown = timeline["total"][outcome], timeline["shown"][outcome]
-        count = f"{total}" if shown == total else f"{shown} of {total} shown"
-        swatch = (f"<span class='x' style='color:{colour}'>&#x2715;</span>" if outcome == "fail"
-                  else f"<span class='sw' style='background:{colour}'></span>")
-        items.append(f"<span class='key'>{swatch}{esc(name)}: {count}</span>")
-    if timeline["total"].get("pending"):
-        items.append(f"<span class='key'>never completed (not plotted): "
-                     f"{timeline['total']['pending']}</span>")
-    return "<p class='legend'>" + " ".join(items) + "</p>"
+QUANTILE_COLOURS = {"p50": "#9ecae1", "p95": "#4292c6", "p99": "#08519c", "max": "#08306b"}
+WIDTH_IN, LEFT_IN, RIGHT_IN = 11.0, 1.2, 0.2
+ROW_IN, LANE_IN, GAP_IN = 1.6, 0.24, 0.15
+TOP_IN, BOTTOM_IN = 0.35, 0.45
+DPI = 100
+"""Of the op markers' bitmap: 1100 px across, as wide as the page shows it."""
+FONT_PT = 8.5
+MIN_LATENCY_MS = 1e-3
+"""A latency below 1 µs (clocks of a fake or imported history) is drawn at 1 µs: a log axis
+has no zero."""
+RC = {"svg.fonttype": "none", "svg.hashsalt": "faultline", "font.size": FONT_PT,
+      "axes.spines.top": False, "axes.spines.right": False}
+"""Text as SVG text (smaller, and a browser's search finds it); ids hashed with a fixed
+salt, so the same run draws the same page."""
 
 
 def figures(timeline: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The page's plots: ``{"name", "title", "svg" (Markup), "note"}`` each; none when no
-    operation completed and no fault happened."""
-    from markupsafe import Markup
-
-    if not timeline["points"] and not timeline["faults"]:
+    client op completed."""
+    if not timeline["functions"]:
         return []
-    faults = (f"{len(timeline['faults'])} fault intervals shaded; hover a band for what was done"
-              if timeline["faults"] else "no faults")
+    total = timeline["total"]
+    drawn = sum(total[o] for o in OUTCOME_STYLE)
+    pending = f"; {total['pending']} never completed (no latency, not drawn)" \
+        if total["pending"] else ""
+    faults = timeline["faults"]
+    shaded = (f"{len(faults)} fault interval{'s' if len(faults) != 1 else ''} shaded, each "
+              "in its fault's lane above the plot; the Faults section lists what was done"
+              if faults else "no faults")
     return [
-        {"name": "latency", "title": "Latency of each operation",
-         "svg": Markup(legend_html(timeline) + latency_svg(timeline)), "note": ""},
+        {"name": "latency", "title": "Latency of every operation, by function",
+         "svg": svg("latency", latency_figure(timeline)),
+         "note": f"all {drawn} completed ops drawn{pending}; {shaded}"},
+        {"name": "quantiles",
+         "title": f"Latency quantiles ({timeline['quantiles']['window_s']:g} s windows), "
+                  "by function",
+         "svg": svg("quantiles", quantiles_figure(timeline)),
+         "note": "p50, p95, p99 and max over the ops invoked in each window, "
+                 "whatever their outcome"},
         {"name": "throughput",
-         "title": f"Throughput ({timeline['throughput']['bucket_s']:g} s buckets)",
-         "svg": Markup(throughput_svg(timeline)), "note": faults},
+         "title": f"Throughput ({timeline['throughput']['bucket_s']:g} s buckets), "
+                  "by function and outcome",
+         "svg": svg("throughput", throughput_figure(timeline)),
+         "note": "completions per second"},
     ]
+
+
+def latency_figure(timeline: Mapping[str, Any]) -> "Figure":
+    """Every completed op: latency (log) against invocation time, a row per function."""
+    return _figure(timeline, _latency_row, log_latency=True)
+
+
+def quantiles_figure(timeline: Mapping[str, Any]) -> "Figure":
+    """p50, p95, p99 and max latency (log) per window, a row per function."""
+    return _figure(timeline, _quantile_row, log_latency=True)
+
+
+def throughput_figure(timeline: Mapping[str, Any]) -> "Figure":
+    """Completions per second per outcome, a row per function."""
+    return _figure(timeline, _throughput_row, log_latency=False)
+
+
+Row = Callable[["Axes", Mapping[str, Any], str], Sequence[Any]]
+"""Draws function ``f``'s row of a figure; returns the artists for the legend."""
+
+
+def _figure(timeline: Mapping[str, Any], row: Row, *, log_latency: bool) -> "Figure":
+    """A lane axes for the faults (when any), then a row per function drawn by ``row``,
+    all rows on one y scale: latency (log) or, without ``log_latency``, rates from 0."""
+    import matplotlib
+
+    with matplotlib.rc_context(RC):
+        return _draw(timeline, row, log_latency)
+
+
+def _draw(timeline: Mapping[str, Any], row: Row, log_latency: bool) -> "Figure":
+    from matplotlib.figure import Figure
+
+    functions, faults = timeline["functions"], timeline["faults"]
+    looks = fault_looks()
+    lanes = lane_order((f["fault"] for f in faults), looks)
+    heights = ([LANE_IN * len(lanes)] if lanes else []) + [ROW_IN] * len(functions)
+    height = sum(heights) + GAP_IN * (len(heights) - 1) + TOP_IN + BOTTOM_IN
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+    # Fixed margins in inches, so that the time axes of all plots line up on the page.
+    grid = fig.add_gridspec(len(heights), 1, height_ratios=heights, left=LEFT_IN / WIDTH_IN,
+                            right=1 - RIGHT_IN / WIDTH_IN, top=1 - TOP_IN / height,
+                            bottom=BOTTOM_IN / height, hspace=GAP_IN / (sum(heights) / len(heights)))
+    axes = grid.subplots(sharex=True, squeeze=False)[:, 0]
+    duration = max(timeline["duration_s"], 1e-3)
+    if lanes:
+        _fault_lanes(axes[0], faults, lanes, looks, duration)
+        axes = axes[1:]
+    for ax in axes[1:]:
+        ax.sharey(axes[0])  # one scale: the rows compare
+    handles: dict[str, Any] = {}
+    for ax, f in zip(axes, functions):
+        for artist in row(ax, timeline, f):
+            handles.setdefault(artist.get_label(), artist)
+        _shade(ax, faults, looks, duration)
+        ax.set_ylabel(f, rotation=0, ha="right", va="center", fontweight="bold", labelpad=10)
+        ax.grid(True, color="#e4e4e4", linewidth=0.6)
+        ax.set_axisbelow(True)
+    if log_latency:
+        _log_latency_axis(axes[0])
+    else:
+        axes[0].set_ylim(bottom=0)
+    axes[-1].set_xlim(0, duration)
+    axes[-1].set_xlabel("seconds since the test started")
+    if handles:
+        fig.legend(list(handles.values()), list(handles.keys()), loc="upper center",
+                   bbox_to_anchor=(0.5, 1.0), ncols=len(handles), frameon=False, markerscale=2)
+    return fig
+
+
+def _latency_row(ax: "Axes", timeline: Mapping[str, Any], f: str) -> list[Any]:
+    import numpy as np
+
+    artists = []
+    total = timeline["total"]
+    for outcome, (colour, marker, size, alpha, name) in OUTCOME_STYLE.items():
+        series = timeline["latency"][f][outcome]
+        if not series["ms"]:
+            continue
+        ms = np.maximum(np.asarray(series["ms"], dtype=float), MIN_LATENCY_MS)
+        (line,) = ax.plot(series["t_s"], ms, linestyle="none", marker=marker, markersize=size,
+                          markeredgewidth=0.8 if marker == "x" else 0, color=colour,
+                          alpha=alpha, rasterized=True, label=f"{name}: {total[outcome]}")
+        artists.append(line)
+    return artists
+
+
+def _quantile_row(ax: "Axes", timeline: Mapping[str, Any], f: str) -> list[Any]:
+    quantiles = timeline["quantiles"]
+    series = quantiles["by_f"][f]
+    mid = [t + quantiles["window_s"] / 2 for t in series["t_s"]]
+    artists = []
+    for q, colour in QUANTILE_COLOURS.items():
+        values = [max(v, MIN_LATENCY_MS) for v in series[q]]
+        (line,) = ax.plot(mid, values, color=colour, linewidth=1.2, label=q)
+        artists.append(line)
+    return artists
+
+
+def _throughput_row(ax: "Axes", timeline: Mapping[str, Any], f: str) -> list[Any]:
+    tp = timeline["throughput"]
+    mid = [t + tp["bucket_s"] / 2 for t in tp["start_s"]]
+    artists = []
+    for outcome, (colour, _, _, _, name) in OUTCOME_STYLE.items():
+        rates = tp["by_f"][f][outcome]
+        if any(rates):
+            (line,) = ax.plot(mid, rates, color=colour, linewidth=1.2, label=name)
+            artists.append(line)
+    ax.text(1.0, 1.0, "ops/s", transform=ax.transAxes, ha="right", va="top", color="#555")
+    return artists
+
+
+def _log_latency_axis(ax: "Axes") -> None:
+    """Log scale, ticks named as durations: every decade, and 2 and 5 times it when the
+    data spans less than two decades (else a row could show a single tick)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    low, high = ax.get_ylim()
+    subs = (1.0, 2.0, 5.0) if math.log10(high / low) < 2 else (1.0,)
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda ms, _: duration_label(ms)))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def duration_label(ms: float) -> str:
+    """A latency axis tick: ``1 ms``, ``100 ms``, ``10 s``, ``1 µs``."""
+    if ms >= 1000:
+        return f"{ms / 1000:g} s"
+    if ms < 1:
+        return f"{ms * 1000:g} µs"
+    return f"{ms:g} ms"
+
+
+def _shade(ax: "Axes", faults: Sequence[Mapping[str, Any]], looks: Mapping[str, Any],
+           duration: float) -> None:
+    for fault in faults:
+        start, stop = _span(fault, duration)
+        ax.axvspan(start, stop, color=fault_look(fault["fault"], looks).colour, alpha=0.13,
+                   linewidth=0)
+
+
+def _span(fault: Mapping[str, Any], duration: float) -> tuple[float, float]:
+    """Where a fault's band is drawn: to the end of the run when never healed, and never
+    thinner than a visible sliver."""
+    stop = fault["stop"] if fault["stop"] is not None else duration
+    return fault["start"], max(stop, fault["start"] + duration * 0.002)
+
+
+def _fault_lanes(ax: "Axes", faults: Sequence[Mapping[str, Any]], lanes: Sequence[str],
+                 looks: Mapping[str, Any], duration: float) -> None:
+    """A lane per fault kind, a bar per interval with the longest label that fits in it,
+    after it (before the lane's next bar) or before it (after the lane's previous bar); the
+    lane's name says the kind in any case."""
+    s_per_char = duration / (WIDTH_IN * 0.85 * 72) * FONT_PT * 0.6
+    pad = s_per_char / 2
+    last_stop: dict[str, float] = {}  # per lane, where its previous bar ends
+    for i, fault in enumerate(faults):
+        kind = fault["fault"]
+        lane = len(lanes) - 1 - lanes.index(kind)
+        start, stop = _span(fault, duration)
+        ax.broken_barh([(start, stop - start)], (lane + 0.12, 0.76),
+                       color=fault_look(kind, looks).colour)
+        after = min((f["start"] for f in faults[i + 1:] if f["fault"] == kind),
+                    default=duration) - stop
+        before = start - last_stop.get(kind, 0.0)
+        last_stop[kind] = stop
+        still_on = " (still on at the end)" if fault["stop"] is None else ""
+        for label in dict.fromkeys((fault["label"], fault.get("short", ""), kind)):
+            text = label + still_on
+            need = (len(text) + 1) * s_per_char
+            if not label:
+                continue
+            if need <= stop - start:
+                ax.text(start + pad, lane + 0.5, text, va="center", color="white",
+                        fontweight="bold")
+            elif need <= after:
+                ax.text(stop + pad, lane + 0.5, text, va="center", color="#333")
+            elif need <= before:
+                ax.text(start - pad, lane + 0.5, text, va="center", ha="right", color="#333")
+            else:
+                continue
+            break
+    ax.set_ylim(0, len(lanes))
+    ax.set_yticks([len(lanes) - 0.5 - i for i in range(len(lanes))],
+                  [fault_look(kind, looks).label for kind in lanes])
+    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="x", labelbottom=False, length=0)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+
+
+_ID = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+
+
+def svg(name: str, fig: "Figure") -> Markup:
+    """``fig`` as an ``<svg>`` element for inlining: no XML prolog, ids prefixed with
+    ``name`` so that the page's several plots keep their ids apart."""
+    import matplotlib
+
+    out = io.StringIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None,
+                                                 "Format": None, "Type": None})
+    text = out.getvalue()
+    text = text[text.index("<svg"):]
+    return Markup(_ID.sub(lambda m: f"{m.group(1)}{name}-{m.group(2)}", text))

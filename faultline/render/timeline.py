@@ -1,111 +1,134 @@
 """The series a report plots over time, computed from a history: pure data, no rendering.
 
-:func:`timeline` gives, in seconds since the test started:
+:func:`timeline` gives, in seconds since the test started, by client function (``f``):
 
-- ``points``: client ops as ``[t_s, latency_ms, outcome, f]`` (``t_s`` the invocation),
-  sampled to at most ``max_points`` so a long run still makes a page a browser opens
-  quickly: every ``fail``/``info`` op while they fit in their share, the slowest ``ok`` ops
-  (the outliers faults cause are what a reader looks for), then every k-th of the rest;
-  ``total`` and ``shown`` count ops per outcome before and after sampling;
-- ``throughput``: completions per second in fixed buckets, per outcome;
+- ``latency``: every completed op, ``{f: {outcome: {"t_s": [...], "ms": [...]}}}``, ``t_s``
+  its invocation and ``ms`` how long it took: nothing is sampled away, the plot draws all;
+- ``quantiles``: per window of ``window_s`` seconds (by invocation), the p50, p95, p99 and
+  max latency of the completed ops (ok, fail and info: an unknown's latency is how long
+  its client waited) of each function, windows without ops left out;
+- ``throughput``: completions per second per function and outcome, in buckets of
+  ``bucket_s`` seconds (by completion);
+- ``total``: completed ops per outcome, and ``pending`` (never completed: no latency,
+  only counted);
 - ``faults``: when each fault was in effect (:func:`faultline.faults.intervals.fault_intervals`),
   each with a ``label`` saying what was done and a ``short`` one for narrow bands.
 
-An op never completed (``pending``) has no latency and is only counted.
+Functions are in name order (as the op table has them); past :data:`MAX_FUNCTIONS` the
+least frequent are counted together as :data:`OTHER`, so a history with many functions
+still makes a page of readable size.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections import Counter
+from typing import Any, Iterable, Mapping, Sequence
 
 from faultline.core.history import History
 from faultline.core.op import NEMESIS
 
 PLOTTED_OUTCOMES = ("ok", "fail", "info")
-MAX_POINTS = 6000
-"""Points in the latency plot: ~60 bytes of SVG each, so a few hundred kB at most."""
-SLOWEST_KEPT = 0.1
-"""Share of the ``ok`` budget given to the slowest ``ok`` ops, always shown."""
+QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99, "max": 1.0}
+MAX_WINDOWS = 100
+"""Quantile windows: 1 s each, wider for runs longer than this many seconds (so a window
+of a long run still holds enough ops for its p99 to mean something)."""
 MAX_BUCKETS = 300
 """Throughput buckets: 1 s each, wider for runs longer than this many seconds."""
+MAX_FUNCTIONS = 6
+OTHER = "other"
 NS = 1_000_000_000
 
 
-def timeline(history: History, *, max_points: int = MAX_POINTS) -> dict[str, Any]:
-    """``{"duration_s", "points", "total", "shown", "throughput", "faults"}`` (see the module
-    docstring)."""
-    by_outcome: dict[str, list[list[Any]]] = {o: [] for o in PLOTTED_OUTCOMES}
-    pending = 0
-    end_ns = history[-1].time if len(history) else 0
-    for pair in history.pairs():
-        inv, done = pair.invoke, pair.completion
-        if inv.process == NEMESIS:
-            continue
-        if done is None or done.type not in by_outcome:
-            pending += 1
-            continue
-        by_outcome[done.type].append(
-            [round(inv.time / NS, 4), round((done.time - inv.time) / 1e6, 3), done.type, inv.f])
-    total = {o: len(by_outcome[o]) for o in PLOTTED_OUTCOMES}
-    points = _sample(by_outcome, max_points)
-    shown = {o: sum(1 for p in points if p[2] == o) for o in PLOTTED_OUTCOMES}
-    duration_s = end_ns / NS
+def timeline(history: History) -> dict[str, Any]:
+    """``{"duration_s", "functions", "latency", "quantiles", "throughput", "total",
+    "faults"}`` (see the module docstring)."""
+    pairs = [p for p in history.pairs() if p.invoke.process != NEMESIS]
+    done = [p for p in pairs if p.completion is not None and p.completion.type in PLOTTED_OUTCOMES]
+    name = function_names(p.invoke.f for p in done)
+    functions = sorted(set(name.values()), key=lambda f: (f == OTHER, f))
+    latency = {f: {o: {"t_s": [], "ms": []} for o in PLOTTED_OUTCOMES} for f in functions}
+    completions = {f: {o: [] for o in PLOTTED_OUTCOMES} for f in functions}
+    for pair in done:
+        inv, comp = pair.invoke, pair.completion
+        f = name[inv.f]
+        series = latency[f][comp.type]
+        series["t_s"].append(inv.time / NS)
+        series["ms"].append((comp.time - inv.time) / 1e6)
+        completions[f][comp.type].append(comp.time / NS)
+    duration_s = (history[-1].time if len(history) else 0) / NS
     return {
         "duration_s": round(duration_s, 3),
-        "points": points,
-        "total": {**total, "pending": pending},
-        "shown": shown,
-        "throughput": throughput(history, duration_s),
+        "functions": functions,
+        "latency": latency,
+        "quantiles": quantiles(latency, duration_s),
+        "throughput": throughput(completions, duration_s),
+        "total": {**{o: sum(len(latency[f][o]["ms"]) for f in functions)
+                     for o in PLOTTED_OUTCOMES},
+                  "pending": len(pairs) - len(done)},
         "faults": faults(history),
     }
 
 
-def _sample(by_outcome: Mapping[str, list[list[Any]]], max_points: int) -> list[list[Any]]:
-    """At most ``max_points`` points: failures and unknowns first (each up to a quarter of
-    the budget), then the slowest ok ops, then an even stride through the other ok ops."""
-    kept: list[list[Any]] = []
-    for outcome in ("info", "fail"):
-        kept += _stride(by_outcome[outcome], max_points // 4)
-    ok = by_outcome["ok"]
-    budget = max(max_points - len(kept), 0)
-    if len(ok) <= budget:
-        kept += ok
-    else:
-        slow_n = int(budget * SLOWEST_KEPT)
-        by_latency = sorted(range(len(ok)), key=lambda i: ok[i][1], reverse=True)
-        slow = set(by_latency[:slow_n])
-        rest = [p for i, p in enumerate(ok) if i not in slow]
-        kept += [ok[i] for i in sorted(slow)] + _stride(rest, budget - slow_n)
-    kept.sort(key=lambda p: p[0])
-    return kept
+def function_names(fs: Iterable[str], most: int = MAX_FUNCTIONS) -> dict[str, str]:
+    """Each function's name in the plots: itself, or :data:`OTHER` for the least frequent
+    when there are more than ``most``."""
+    counts = Counter(fs)
+    if len(counts) <= most:
+        return {f: f for f in counts}
+    kept = {f for f, _ in sorted(counts.items(), key=lambda fc: (-fc[1], fc[0]))[:most - 1]}
+    return {f: f if f in kept else OTHER for f in counts}
 
 
-def _stride(items: list[Any], n: int) -> list[Any]:
-    """``n`` items evenly spread over ``items`` (all of them when they fit)."""
-    if len(items) <= n:
-        return list(items)
-    if n <= 0:
-        return []
-    step = len(items) / n
-    return [items[int(i * step)] for i in range(n)]
+def bucket_width(duration_s: float, most: int) -> float:
+    """1 s, or the fewest whole seconds that cut ``duration_s`` into at most ``most``."""
+    return max(1.0, float(math.ceil(duration_s / most)))
 
 
-def throughput(history: History, duration_s: float) -> dict[str, Any]:
-    """Client completions per second per outcome, in buckets of ``bucket_s`` seconds:
-    ``{"bucket_s", "start_s": [...], "ok": [...], "fail": [...], "info": [...]}``."""
-    bucket_s = max(1.0, math.ceil(duration_s / MAX_BUCKETS))
+def quantile(sorted_values: Sequence[float], q: float) -> float:
+    """The nearest-rank ``q`` quantile of non-empty ``sorted_values`` (``q`` = 1: the max)."""
+    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+
+
+def quantiles(latency: Mapping[str, Mapping[str, Mapping[str, list[float]]]],
+              duration_s: float, most: int = MAX_WINDOWS) -> dict[str, Any]:
+    """``{"window_s", "by_f": {f: {"t_s": [window starts], "p50": [...], "p95", "p99",
+    "max"}}}`` over every completed op of each function, windows by invocation time."""
+    window_s = bucket_width(duration_s, most)
+    by_f = {}
+    for f, by_outcome in latency.items():
+        windows: dict[int, list[float]] = {}
+        for series in by_outcome.values():
+            for t, ms in zip(series["t_s"], series["ms"]):
+                windows.setdefault(int(t // window_s), []).append(ms)
+        out: dict[str, list[float]] = {"t_s": [], **{q: [] for q in QUANTILES}}
+        for w in sorted(windows):
+            values = sorted(windows[w])
+            out["t_s"].append(w * window_s)
+            for q, at in QUANTILES.items():
+                out[q].append(quantile(values, at))
+        by_f[f] = out
+    return {"window_s": window_s, "by_f": by_f}
+
+
+def throughput(completions: Mapping[str, Mapping[str, list[float]]], duration_s: float,
+               most: int = MAX_BUCKETS) -> dict[str, Any]:
+    """Completions per second, ``{"bucket_s", "start_s": [...], "by_f": {f: {outcome:
+    [rate per bucket]}}}``; ``completions`` gives each op's completion time per function
+    and outcome. The last bucket may be shorter (the run ends in it)."""
+    bucket_s = bucket_width(duration_s, most)
     n = max(1, math.ceil(duration_s / bucket_s))
-    counts = {o: [0] * n for o in PLOTTED_OUTCOMES}
-    for op in history:
-        if op.process == NEMESIS or op.type not in counts:
-            continue
-        counts[op.type][min(int(op.time / NS / bucket_s), n - 1)] += 1
-    return {
-        "bucket_s": bucket_s,
-        "start_s": [i * bucket_s for i in range(n)],
-        **{o: [c / bucket_s for c in counts[o]] for o in PLOTTED_OUTCOMES},
-    }
+    # The last bucket ends with the run: its rate is over the time it covers.
+    widths = [bucket_s] * (n - 1) + [duration_s - (n - 1) * bucket_s or bucket_s]
+    by_f = {}
+    for f, by_outcome in completions.items():
+        by_f[f] = {}
+        for outcome, times in by_outcome.items():
+            counts = [0] * n
+            for t in times:
+                counts[min(int(t / bucket_s), n - 1)] += 1
+            by_f[f][outcome] = [c / w for c, w in zip(counts, widths)]
+    return {"bucket_s": bucket_s, "start_s": [i * bucket_s for i in range(n)], "by_f": by_f}
 
 
 def faults(history: History) -> list[dict[str, Any]]:
