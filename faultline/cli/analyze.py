@@ -1,6 +1,7 @@
 """``faultline analyze RUN_DIR``: check a stored run again (after a checker improved, or a
 run whose check never finished), rewriting its results.json and report.html. The history
-is only read. Prints the report's path; exits 0 valid, 1 invalid, 2 unknown, 254 when
+is only read. Prints a summary (verdict, op counts, throughput, faults applied, the first
+anomaly) and the report's path last; exits 0 valid, 1 invalid, 2 unknown, 254 when
 RUN_DIR is not a readable run directory or its history is malformed.
 
 A run whose harness was killed may leave a torn last line in history.jsonl: it is dropped,
@@ -22,6 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from faultline.core.store import HISTORY, RunDir
+    from faultline.render.summary import summary_lines
     from faultline.runner.run import check_history, exit_code_for, write_outputs
     from faultline.workloads import WORKLOADS
 
@@ -36,5 +38,7 @@ def run(args: argparse.Namespace) -> int:
               f"checked an incomplete history", file=sys.stderr)
         results["incomplete_history"] = {"torn_line": history.torn_line, "reason": reason}
     write_outputs(stored, spec, history, results)
-    print(stored.report_path)
+    for line in summary_lines(results, history, name=spec.get("name")):
+        print(line)
+    print(stored.report_path)  # last: scripts read the report's path from there
     return exit_code_for(results["valid"])

@@ -1,4 +1,5 @@
-"""``faultline test``: run a test against a fresh cluster; prints the report's path last.
+"""``faultline test``: run a test against a fresh cluster; prints a summary (verdict, op
+counts, throughput, faults applied, the first anomaly) and the report's path last.
 
 Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments / failed preflight /
 cluster never healthy, 255 internal error, 130 interrupted (cleaned up).
@@ -65,9 +66,12 @@ def options_from_args(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    from faultline.render.summary import summary_lines
     from faultline.runner.run import run_test  # after validation: keep `--help` and errors fast
 
     plan = build_test(options_from_args(args))
     outcome = run_test(plan, progress=sys.stderr.isatty())
-    print(outcome.run.report_path)
+    for line in summary_lines(outcome.results, outcome.run.read_history(), name=plan.name):
+        print(line)
+    print(outcome.run.report_path)  # last: scripts read the report's path from there
     return outcome.exit_code

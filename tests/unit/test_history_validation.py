@@ -230,7 +230,7 @@ def test_analyze_drops_a_torn_tail_and_marks_the_results(capsys, tmp_path):
         fh.write('{"index":4,"time":50,"type":"inv')  # the harness was killed mid-write
     code = cli.main(["analyze", run.path])
     out, err = capsys.readouterr()
-    assert code == EXIT_VALID and out.strip() == run.report_path
+    assert code == EXIT_VALID and out.strip().splitlines()[-1] == run.report_path
     [note] = err.strip().splitlines()
     assert note.startswith(f"{run.file('history.jsonl')}:5: torn last line dropped")
     results = run.read_results()
