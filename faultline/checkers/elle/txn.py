@@ -19,7 +19,8 @@ __all__ = ["Mop", "Txn", "txns_from_history"]
 
 Mop = tuple[str, Any, Any]
 """A micro-op: ``("append", k, v)``, ``("w", k, v)`` or ``("r", k, read)``; a read of nothing
-is ``None`` (list-append ``[]`` is kept as given: the checkers treat both as empty)."""
+is ``None`` (list-append ``[]`` is kept as given: the checkers treat both as empty). Keys and
+written values that are lists become tuples (they index dicts); reads stay as given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,5 +85,12 @@ def _mops(op: Op, value: Any) -> tuple[Mop, ...]:
         if not (isinstance(mop, (list, tuple)) and len(mop) == 3 and mop[0] in ("append", "r", "w")):
             raise BadInputError(f"op {op.index}: bad micro-op {mop!r}: expected "
                                      "[append k v], [r k v] or [w k v]")
-        mops.append((mop[0], mop[1], mop[2]))
+        f, k, v = mop
+        mops.append((f, _hashable(k), v if f == "r" else _hashable(v)))
     return tuple(mops)
+
+
+def _hashable(x: Any) -> Any:
+    """Keys and written values index dicts: a list (an EDN vector key such as
+    ``[:anti 1]``) becomes a tuple."""
+    return tuple(_hashable(e) for e in x) if isinstance(x, list) else x
