@@ -33,7 +33,8 @@ DB = Database(
                           "grpc": "faultline.dbs.etcd.grpc_client:etcd_grpc_client_factory"},
              # Transactions over the JSON gateway only (docs/workloads.md).
              "list-append": {"http": "faultline.dbs.etcd.txn_client:list_append_client_factory"},
-             "rw-register": {"http": "faultline.dbs.etcd.txn_client:rw_register_client_factory"}},
+             "rw-register": {"http": "faultline.dbs.etcd.txn_client:rw_register_client_factory"},
+             "set": {"http": "faultline.dbs.etcd.set_client:etcd_set_client_factory"}},
     probe_healthy=probes.etcd_healthy,
     probe_status=probes.etcd_status,
     pick_leader=probes.etcd_leader,

@@ -177,16 +177,9 @@ class EtcdClient:
     async def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         f = op.f
         path, body = request_for(f, self._key64(op.key), op.value, self._serializable)
-        try:
-            status, payload = await self._conn.post(path, body, self._timeout)
-        except (NotSent, Lost, ResponseTimeout) as e:
-            if isinstance(e, NotSent):
-                await asyncio.sleep(NOT_SENT_BACKOFF_S)
-            kind, error = classify_transport_error(f, e)
-            return op.with_(type=kind, node=self.node, error=error)
-        if status != 200:
-            kind, error = classify_status(f, status, payload)
-            return op.with_(type=kind, node=self.node, error=error)
+        payload = await self.post(op, path, body)
+        if isinstance(payload, Op):
+            return payload
         try:
             kind, value, error = completion_of(f, payload)
         except (ValueError, KeyError, TypeError, binascii.Error) as e:
@@ -195,6 +188,21 @@ class EtcdClient:
         if f == "read":
             return op.with_(type=kind, value=value, node=self.node)
         return op.with_(type=kind, node=self.node, error=error)
+
+    async def post(self, op: Op, path: bytes, body: bytes) -> bytes | Op:
+        """The payload of a 200 response to ``body`` posted at ``path`` for ``op``; else
+        ``op`` completed as its failure classifies (after the not-sent back-off)."""
+        try:
+            status, payload = await self._conn.post(path, body, self._timeout)
+        except (NotSent, Lost, ResponseTimeout) as e:
+            if isinstance(e, NotSent):
+                await asyncio.sleep(NOT_SENT_BACKOFF_S)
+            kind, error = classify_transport_error(op.f, e)
+            return op.with_(type=kind, node=self.node, error=error)
+        if status != 200:
+            kind, error = classify_status(op.f, status, payload)
+            return op.with_(type=kind, node=self.node, error=error)
+        return payload
 
     async def teardown(self, test: Mapping[str, Any]) -> None:
         """Keys are left in place: the run's data stays inspectable, and the prefix is

@@ -154,12 +154,14 @@ class ZooKeeperClient:
 
     # -- operations ------------------------------------------------------------------
 
-    async def _read(self, path: str) -> tuple[bytes, Any] | None:
-        """(data, stat) of ``path`` in the read mode, None when it does not exist."""
+    async def _read(self, path: str, fetch: Callable[..., Any] | None = None) -> Any:
+        """What ``fetch`` (a bound ``*_async`` read, ``get_async`` by default: (data, stat))
+        answers for ``path`` in the read mode, None when it does not exist."""
+        fetch = fetch or self._zk.get_async
         if self._sync_reads:
             synced = self._send(self._zk.sync_async, path)
             try:
-                got = self._send(self._zk.get_async, path)
+                got = self._send(fetch, path)
             except BaseException:
                 synced.cancel()
                 raise
@@ -170,7 +172,7 @@ class ZooKeeperClient:
                 raise
             request = got
         else:
-            request = self._send(self._zk.get_async, path)
+            request = self._send(fetch, path)
         try:
             return await self._wait(request)
         except kx.NoNodeError:
