@@ -39,7 +39,8 @@ def json_text(value: Any, indent: int | None = None) -> str:
 @cache
 def environment() -> jinja2.Environment:
     """The templates' environment: autoescaping, strict about undefined names (a typo in a
-    template is an error, not an empty string), with the filters ``verdict_class``, ``verdict_text`` and ``json_text``."""
+    template is an error, not an empty string), with the filters ``verdict_class``,
+    ``verdict_text`` and ``json_text``."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("faultline.render", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined,

@@ -19,9 +19,9 @@ from __future__ import annotations
 import io
 import math
 import re
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from faultline.render.faults import fault_look, fault_looks, lane_order
 
@@ -29,12 +29,21 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+class OutcomeStyle(NamedTuple):
+    colour: str
+    marker: str
+    size: float
+    opacity: float
+    name: str
+    """What a reader calls the outcome."""
+
+
 OUTCOME_STYLE = {
-    # outcome: (colour, marker, size, opacity, what a reader calls it); drawn in this
-    # order, so the common benign failed CAS sit below and the unknowns, which matter most, on top
-    "fail": ("#d62728", "x", 3.0, 0.6, "fail (did not happen)"),
-    "ok": ("#3a6fb0", "o", 2.0, 0.5, "ok"),
-    "info": ("#f08c00", "^", 4.0, 0.9, "info (outcome unknown)"),
+    # Drawn in this order: the common, benign failed CAS below, the unknowns (which matter
+    # most) on top.
+    "fail": OutcomeStyle("#d62728", "x", 3.0, 0.6, "fail (did not happen)"),
+    "ok": OutcomeStyle("#3a6fb0", "o", 2.0, 0.5, "ok"),
+    "info": OutcomeStyle("#f08c00", "^", 4.0, 0.9, "info (outcome unknown)"),
 }
 QUANTILE_COLOURS = {"p50": "#9ecae1", "p95": "#4292c6", "p99": "#08519c", "max": "#08306b"}
 WIDTH_IN, LEFT_IN, RIGHT_IN = 11.0, 1.2, 0.2
@@ -63,22 +72,23 @@ def figures(timeline: Mapping[str, Any]) -> list[dict[str, Any]]:
         if total["pending"] else ""
     faults = timeline["faults"]
     shaded = (f"{len(faults)} fault interval{'s' if len(faults) != 1 else ''} shaded, each "
-              "in its fault's lane above the plot; the Faults section lists what was done"
+              "in its fault's lane above the plot (hover a band for what was done)"
               if faults else "no faults")
+    tips = fault_tips(timeline)
     return [
         {"name": "latency", "title": "Latency of every operation, by function",
-         "svg": svg("latency", latency_figure(timeline)),
+         "svg": svg("latency", latency_figure(timeline), tips),
          "note": f"all {drawn} completed ops drawn{pending}; {shaded}"},
         {"name": "quantiles",
          "title": f"Latency quantiles ({timeline['quantiles']['window_s']:g} s windows), "
                   "by function",
-         "svg": svg("quantiles", quantiles_figure(timeline)),
+         "svg": svg("quantiles", quantiles_figure(timeline), tips),
          "note": "p50, p95, p99 and max over the ops invoked in each window, "
                  "whatever their outcome"},
         {"name": "throughput",
          "title": f"Throughput ({timeline['throughput']['bucket_s']:g} s buckets), "
                   "by function and outcome",
-         "svg": svg("throughput", throughput_figure(timeline)),
+         "svg": svg("throughput", throughput_figure(timeline), tips),
          "note": "completions per second"},
     ]
 
@@ -123,7 +133,8 @@ def _draw(timeline: Mapping[str, Any], row: Row, log_latency: bool) -> "Figure":
     # Fixed margins in inches, so that the time axes of all plots line up on the page.
     grid = fig.add_gridspec(len(heights), 1, height_ratios=heights, left=LEFT_IN / WIDTH_IN,
                             right=1 - RIGHT_IN / WIDTH_IN, top=1 - TOP_IN / height,
-                            bottom=BOTTOM_IN / height, hspace=GAP_IN / (sum(heights) / len(heights)))
+                            bottom=BOTTOM_IN / height,
+                            hspace=GAP_IN / (sum(heights) / len(heights)))
     axes = grid.subplots(sharex=True, squeeze=False)[:, 0]
     duration = max(timeline["duration_s"], 1e-3)
     if lanes:
@@ -132,10 +143,10 @@ def _draw(timeline: Mapping[str, Any], row: Row, log_latency: bool) -> "Figure":
     for ax in axes[1:]:
         ax.sharey(axes[0])  # one scale: the rows compare
     handles: dict[str, Any] = {}
-    for ax, f in zip(axes, functions):
+    for n, (ax, f) in enumerate(zip(axes, functions)):
         for artist in row(ax, timeline, f):
             handles.setdefault(artist.get_label(), artist)
-        _shade(ax, faults, looks, duration)
+        _shade(ax, n, faults, looks, duration)
         ax.set_ylabel(f, rotation=0, ha="right", va="center", fontweight="bold", labelpad=10)
         ax.grid(True, color="#e4e4e4", linewidth=0.6)
         ax.set_axisbelow(True)
@@ -156,14 +167,16 @@ def _latency_row(ax: "Axes", timeline: Mapping[str, Any], f: str) -> list[Any]:
 
     artists = []
     total = timeline["total"]
-    for outcome, (colour, marker, size, alpha, name) in OUTCOME_STYLE.items():
+    for outcome, style in OUTCOME_STYLE.items():
         series = timeline["latency"][f][outcome]
         if not series["ms"]:
             continue
         ms = np.maximum(np.asarray(series["ms"], dtype=float), MIN_LATENCY_MS)
-        (line,) = ax.plot(series["t_s"], ms, linestyle="none", marker=marker, markersize=size,
-                          markeredgewidth=0.8 if marker == "x" else 0, color=colour,
-                          alpha=alpha, rasterized=True, label=f"{name}: {total[outcome]}")
+        (line,) = ax.plot(series["t_s"], ms, linestyle="none", marker=style.marker,
+                          markersize=style.size,
+                          markeredgewidth=0.8 if style.marker == "x" else 0,
+                          color=style.colour, alpha=style.opacity, rasterized=True,
+                          label=f"{style.name}: {total[outcome]}")
         artists.append(line)
     return artists
 
@@ -184,10 +197,10 @@ def _throughput_row(ax: "Axes", timeline: Mapping[str, Any], f: str) -> list[Any
     tp = timeline["throughput"]
     mid = [t + tp["bucket_s"] / 2 for t in tp["start_s"]]
     artists = []
-    for outcome, (colour, _, _, _, name) in OUTCOME_STYLE.items():
+    for outcome, style in OUTCOME_STYLE.items():
         rates = tp["by_f"][f][outcome]
         if any(rates):
-            (line,) = ax.plot(mid, rates, color=colour, linewidth=1.2, label=name)
+            (line,) = ax.plot(mid, rates, color=style.colour, linewidth=1.2, label=style.name)
             artists.append(line)
     ax.text(1.0, 1.0, "ops/s", transform=ax.transAxes, ha="right", va="top", color="#555")
     return artists
@@ -215,12 +228,13 @@ def duration_label(ms: float) -> str:
     return f"{ms:g} ms"
 
 
-def _shade(ax: "Axes", faults: Sequence[Mapping[str, Any]], looks: Mapping[str, Any],
-           duration: float) -> None:
-    for fault in faults:
+def _shade(ax: "Axes", row: int, faults: Sequence[Mapping[str, Any]],
+           looks: Mapping[str, Any], duration: float) -> None:
+    for i, fault in enumerate(faults):
         start, stop = _span(fault, duration)
-        ax.axvspan(start, stop, color=fault_look(fault["fault"], looks).colour, alpha=0.13,
-                   linewidth=0)
+        band = ax.axvspan(start, stop, color=fault_look(fault["fault"], looks).colour,
+                          alpha=0.13, linewidth=0)
+        band.set_gid(f"fault{i}-{row}")  # svg() gives it the fault's tip
 
 
 def _span(fault: Mapping[str, Any], duration: float) -> tuple[float, float]:
@@ -242,8 +256,9 @@ def _fault_lanes(ax: "Axes", faults: Sequence[Mapping[str, Any]], lanes: Sequenc
         kind = fault["fault"]
         lane = len(lanes) - 1 - lanes.index(kind)
         start, stop = _span(fault, duration)
-        ax.broken_barh([(start, stop - start)], (lane + 0.12, 0.76),
-                       color=fault_look(kind, looks).colour)
+        bar = ax.broken_barh([(start, stop - start)], (lane + 0.12, 0.76),
+                             color=fault_look(kind, looks).colour)
+        bar.set_gid(f"fault{i}")
         after = min((f["start"] for f in faults[i + 1:] if f["fault"] == kind),
                     default=duration) - stop
         before = start - last_stop.get(kind, 0.0)
@@ -273,12 +288,25 @@ def _fault_lanes(ax: "Axes", faults: Sequence[Mapping[str, Any]], lanes: Sequenc
         ax.spines[side].set_visible(False)
 
 
+def fault_tips(timeline: Mapping[str, Any]) -> list[str]:
+    """Per fault interval, the text a reader sees hovering its band or bar: the full label
+    and when (``partition n1 x n2,n3: 12.0-31.5 s``)."""
+    tips = []
+    for fault in timeline["faults"]:
+        stop = fault["stop"] if fault["stop"] is not None else timeline["duration_s"]
+        still_on = " (still on at the end)" if fault["stop"] is None else ""
+        tips.append(f"{fault['label']}: {fault['start']:.1f}-{stop:.1f} s{still_on}")
+    return tips
+
+
 _ID = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+_FAULT_GROUP = re.compile(r'<g id="fault(\d+)(?:-\d+)?">')
 
 
-def svg(name: str, fig: "Figure") -> Markup:
+def svg(name: str, fig: "Figure", tips: Sequence[str] = ()) -> Markup:
     """``fig`` as an ``<svg>`` element for inlining: no XML prolog, ids prefixed with
-    ``name`` so that the page's several plots keep their ids apart."""
+    ``name`` so that the page's several plots keep their ids apart, and each fault's band
+    and bar titled with ``tips[i]`` (a browser shows it on hover)."""
     import matplotlib
 
     out = io.StringIO()
@@ -287,4 +315,7 @@ def svg(name: str, fig: "Figure") -> Markup:
                                                  "Format": None, "Type": None})
     text = out.getvalue()
     text = text[text.index("<svg"):]
+    text = _FAULT_GROUP.sub(
+        lambda m: m.group(0) + (f"<title>{escape(tips[int(m.group(1))])}</title>"
+                                if int(m.group(1)) < len(tips) else ""), text)
     return Markup(_ID.sub(lambda m: f"{m.group(1)}{name}-{m.group(2)}", text))

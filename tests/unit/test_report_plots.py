@@ -12,8 +12,8 @@ from faultline.core.op import INVOKE, OK, Op
 from faultline.faults import FAULTS
 from faultline.render import render_report
 from faultline.render.faults import UNKNOWN_FAULT_COLOUR
-from faultline.render.plots import (OUTCOME_STYLE, duration_label, figures, latency_figure,
-                                    quantiles_figure, svg, throughput_figure)
+from faultline.render.plots import (OUTCOME_STYLE, duration_label, fault_tips, figures,
+                                    latency_figure, quantiles_figure, svg, throughput_figure)
 from faultline.render.timeline import timeline
 from test_report import external_references
 from test_report_timeline import S, faulty_history
@@ -32,8 +32,9 @@ def test_latency_plot_draws_every_op_in_its_functions_row_and_its_outcomes_style
     drawn = {f: [(line.get_marker(), to_hex(line.get_color()), list(line.get_ydata()))
                  for line in ax.lines] for f, ax in by_f.items()}
     fail, ok, info = (OUTCOME_STYLE[o] for o in ("fail", "ok", "info"))
-    assert drawn == {"cas": [(fail[1], fail[0], [1.0])], "read": [(info[1], info[0], [4500.0])],
-                     "write": [(ok[1], ok[0], [10.0, 500.0])]}
+    assert drawn == {"cas": [(fail.marker, fail.colour, [1.0])],
+                     "read": [(info.marker, info.colour, [4500.0])],
+                     "write": [(ok.marker, ok.colour, [10.0, 500.0])]}
     assert all(line.get_rasterized() for ax in by_f.values() for line in ax.lines)
     assert all(ax.get_yscale() == "log" for ax in by_f.values())
 
@@ -65,6 +66,15 @@ def test_every_fault_is_shaded_in_every_row_and_labelled_in_its_lane():
                                                    "kill n3 (still on at the end)"]
     bars = [to_hex(c.get_facecolor()[0]) for c in lanes.collections]
     assert bars == [partition.colour, kill.colour]
+
+
+def test_hovering_a_faults_bar_or_band_tells_its_full_label_and_when():
+    series = timeline(faulty_history())
+    assert fault_tips(series) == ["partition n1 x n2,n3; n2 x n1; n3 x n1: 1.1-8.2 s",
+                                  "kill n3: 9.5-10.5 s (still on at the end)"]
+    text = svg("latency", latency_figure(series), fault_tips(series))
+    for tip in fault_tips(series):  # its lane's bar and its band in each of the 3 rows
+        assert text.count(f"<title>{tip}</title>") == 4
 
 
 def test_a_fault_kind_the_registry_does_not_know_is_grey_under_its_own_name():
@@ -103,8 +113,8 @@ def test_quantile_plot_has_a_line_per_quantile_at_each_windows_middle():
 def test_throughput_plot_has_a_line_per_outcome_seen_in_each_row():
     by_f, _ = rows(throughput_figure(timeline(faulty_history())))
     assert {f: [line.get_label() for line in ax.lines] for f, ax in by_f.items()} == {
-        "cas": [OUTCOME_STYLE["fail"][4]], "read": [OUTCOME_STYLE["info"][4]],
-        "write": [OUTCOME_STYLE["ok"][4]]}
+        "cas": [OUTCOME_STYLE["fail"].name], "read": [OUTCOME_STYLE["info"].name],
+        "write": [OUTCOME_STYLE["ok"].name]}
     assert by_f["write"].get_ylim()[0] == 0
 
 
