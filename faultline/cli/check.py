@@ -1,10 +1,14 @@
-"""``faultline check PATH...``: decide whether recorded histories are linearizable.
+"""``faultline check PATH...``: decide whether recorded histories are linearizable, or, for
+transactional histories, which isolation anomalies they show.
 
 Each file is loaded by :func:`faultline.checkers.importers.load_history` (format and model inferred
 from the content unless ``--format``/``--model`` say otherwise; a malformed history, a torn
 tail unless ``--allow-torn-tail``, or an op the model does not know is refused) and checked by
-:func:`faultline.checkers.linearizable.check_linearizable`. Every file is checked, even after a bad
-one, and gets one line of output (one JSON object per line with ``--json``).
+:func:`faultline.checkers.linearizable.check_linearizable`; a history of list-append or
+rw-register transactions (Elle's EDN, our JSONL with ``f`` ``txn``) without ``--model`` is
+checked by :func:`faultline.checkers.elle.check_elle` against ``--consistency-model``.
+Every file is checked, even after a bad one, and gets one line of output (one JSON object
+per line with ``--json``; for transactions, one more line per anomaly type).
 
 Exit code over all files, most severe first: 255 if checking any file crashed (a bug);
 254 if any file could not be read or parsed, or an argument is wrong (the set of verdicts
@@ -22,8 +26,12 @@ import textwrap
 import traceback
 from typing import Any
 
+from faultline.checkers.elle import DEFAULT_MODELS, check_elle, workload_of
+from faultline.checkers.elle.consistency import canonical_model
 from faultline.checkers.importers import FORMATS, load_history
-from faultline.checkers.importers.infer import FROM_ARGUMENT, check_functions, is_inferred
+from faultline.checkers.importers.infer import (
+    FROM_ARGUMENT, check_functions, is_inferred, is_transactional,
+)
 from faultline.checkers.linearizable import check_linearizable
 from faultline.checkers.models import MODEL_NAMES, get_model
 from faultline.core.result import UNKNOWN, Result
@@ -40,8 +48,10 @@ _ABSENT = object()  # --initial not given (``--initial null`` means None)
 
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "check", help="check history files for linearizability",
-        description="Check recorded histories (ours or imported) for linearizability. "
+        "check", help="check history files for linearizability (transactions: anomalies)",
+        description="Check recorded histories (ours or imported) for linearizability; "
+                    "histories of list-append or rw-register transactions for the anomalies "
+                    "a consistency model forbids (Elle-style). "
                     "Exit: 0 all valid, 1 any invalid, 2 any unknown, 254 bad arguments or "
                     "unreadable input, 255 internal error.",
     )
@@ -52,6 +62,9 @@ def add_parser(subparsers: Any) -> None:
                    help="model to check against (default: the one the source implies)")
     p.add_argument("--initial", metavar="JSON", type=_json_arg, default=_ABSENT,
                    help="initial value for the model, as JSON (e.g. 0, null, '{\"x\": 0}')")
+    p.add_argument("--consistency-model", metavar="NAME", action="append", type=_names,
+                   help="transactional histories: a model they must satisfy (repeatable, or "
+                        "a comma list; default " + ", ".join(DEFAULT_MODELS) + ")")
     p.add_argument("--time-limit", metavar="S", type=_positive(float),
                    help="seconds per file; past it the verdict is unknown")
     p.add_argument("--memory-limit", metavar="MB", type=_positive(int),
@@ -72,6 +85,13 @@ def _json_arg(text: str) -> Any:
         raise argparse.ArgumentTypeError(f"not JSON: {text!r} (strings need quotes: '\"a\"')")
 
 
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"no model named in {text!r}")
+    return names
+
+
 def _positive(kind: type) -> Any:
     def parse(text: str) -> Any:
         try:
@@ -85,15 +105,22 @@ def _positive(kind: type) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Validate models and options once, before any file: a wrong argument is not per file.
     if args.model is not None:
-        # Validate model and options once, before any file: a wrong argument is not per file.
         get_model(args.model, **_initial_option(args))
+    for name in _consistency_models(args) or ():
+        canonical_model(name)
     codes = []
     for path in args.paths:
         record, code = _check_one(path, args)
         codes.append(code)
         _emit(record, args.json)
     return _overall(codes)
+
+
+def _consistency_models(args: argparse.Namespace) -> list[str] | None:
+    given = getattr(args, "consistency_model", None)
+    return None if not given else [n for names in given for n in names]
 
 
 def _initial_option(args: argparse.Namespace) -> dict[str, Any]:
@@ -117,7 +144,15 @@ def _check_one(path: str, args: argparse.Namespace) -> tuple[dict[str, Any], int
         record.update(model=name, model_from=source, model_inferred=is_inferred(source))
         record["ops"] = sum(1 for op in imported.history
                             if op.type == INVOKE and op.process != NEMESIS)
-        if name is None:
+        transactional = name is None and is_transactional(imported.history)
+        if _consistency_models(args) and not transactional:
+            raise BadInputError(f"{path}: --consistency-model is for transactional histories; "
+                                "this one is checked for linearizability")
+        if transactional:
+            result = check_elle(imported.history, workload=workload_of(imported.history),
+                                models=_consistency_models(args), time_limit=args.time_limit)
+            record["ops"] = result.data["stats"]["txns"]
+        elif name is None:
             result = Result(UNKNOWN, {"time_s": 0.0}, error=(
                 f"no linearizability model for {imported.format} histories; pass --model"))
         else:
@@ -179,7 +214,9 @@ def _emit(record: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(record, default=repr), flush=True)
         return
     print(_summary(record), flush=True)
-    if record.get("valid") is False and record.get("counterexample"):
+    if record.get("kind") == "elle":
+        print(_elle_lines(record), flush=True)
+    elif record.get("valid") is False and record.get("counterexample"):
         text = counterexample_text(record["counterexample"], ops_shown=_COUNTEREXAMPLE_OPS)
         print(textwrap.indent(text, "    "))
         illegal = [k for k, r in (record.get("keys") or {}).items()
@@ -196,8 +233,13 @@ def _summary(record: dict[str, Any]) -> str:
         return f"{record['path']}: ERROR {record['error']}"
     model = record.get("model")
     inferred = " (inferred from its ops)" if record.get("model_from") == "functions" else ""
-    details = [record.get("format"), f"model {model}{inferred}" if model else "no model",
-               f"{record.get('ops')} ops"]
+    if record.get("kind") == "elle":
+        details = [record.get("format"), record.get("workload"),
+                   f"models {', '.join(record.get('models') or ['none'])}",
+                   f"{record.get('ops')} txns"]
+    else:
+        details = [record.get("format"), f"model {model}{inferred}" if model else "no model",
+                   f"{record.get('ops')} ops"]
     if record.get("time_s") is not None:
         details.append(f"{record['time_s']:.3f} s")
     line = f"{record['path']}: {verdict} ({', '.join(str(d) for d in details)})"
@@ -207,3 +249,21 @@ def _summary(record: dict[str, Any]) -> str:
     if verdict == "unknown" and why:
         line += f": {why}"
     return line
+
+
+def _elle_lines(record: dict[str, Any]) -> str:
+    """Under the verdict: one line per anomaly type with the first one's explanation, and
+    the models ruled out."""
+    lines = []
+    counts = (record.get("stats") or {}).get("counts") or {}
+    for kind in record.get("anomaly_types") or []:
+        first = (record.get("anomalies") or {}).get(kind) or [{}]
+        more = counts.get(kind, 1) - 1
+        extra = f" (+{more} more)" if more > 0 else ""
+        lines.append(f"    {kind}{extra}: {first[0].get('explanation', '')}")
+    if record.get("unknown"):
+        lines.append(f"    not ruled out (search incomplete): {', '.join(record['unknown'])}")
+    if record.get("not"):
+        lines.append(f"    ruled out: {', '.join(record['not'])}; strongest not ruled out: "
+                     f"{', '.join(record.get('strongest_not_ruled_out') or ['none'])}")
+    return "\n".join(lines) if lines else "    no anomaly found"

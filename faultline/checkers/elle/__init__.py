@@ -5,7 +5,7 @@ consistency models they rule out. See docs/elle.md."""
 from faultline.checkers.elle.check import (
     DEFAULT_MODELS, KIND, WORKLOADS, ElleChecker, check_elle,
 )
-from faultline.checkers.elle.txn import Txn, txns_from_history
+from faultline.checkers.elle.txn import Txn, txns_from_history, workload_of
 
 __all__ = ["DEFAULT_MODELS", "KIND", "WORKLOADS", "ElleChecker", "Txn", "check_elle",
-           "txns_from_history"]
+           "txns_from_history", "workload_of"]

@@ -157,6 +157,7 @@ def _result(workload: str, models: list[str], prohibited: set[str], txns: Sequen
         "kind": KIND, "workload": workload, "models": [friendly_model(m) for m in models],
         "anomaly_types": shown, "anomalies": out, "not": not_, "also_not": also_not,
         "strongest_not_ruled_out": strongest_not_ruled_out(every), "unknown": undecided,
+        "time_s": round(elapsed, 4),
     }
     if valid == UNKNOWN:
         data["reason"] = _reason(undecided, search_stats, elapsed)

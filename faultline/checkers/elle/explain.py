@@ -148,10 +148,12 @@ def _sentence(kind: str, workload: str, c: Mapping[str, Any]) -> str:
         return (f"on {key}, T{last} (committed) appended after T{first} (failed): the versions "
                 f"{show(c['values'])} build on aborted state")
     if kind == "lost-update":
-        names = ", ".join(f"T{i}" for i in c["txns"])
+        names = [f"T{i}" for i in c["txns"]]
         made = "appended to" if append else "wrote"
-        return (f"{names} all read {key} = {show(c['value'])} and then {made} {key}: each "
-                "update was made without seeing the others")
+        who = (f"{names[0]} and {names[1]} both" if len(names) == 2
+               else f"{', '.join(names)} all")
+        return (f"{who} read {key} = {show(c['value'])} and then {made} {key}: each update "
+                "was made without seeing the other" + ("" if len(names) == 2 else "s"))
     if kind == "cyclic-versions":
         return (f"the version order of {key} inferred from {', '.join(c['sources'])} is "
                 f"cyclic: {show(c['scc'])}")

@@ -15,7 +15,7 @@ from faultline.core.errors import BadInputError
 from faultline.core.history import History
 from faultline.core.op import FAIL, INFO, INVOKE, NEMESIS, OK, Op
 
-__all__ = ["Mop", "Txn", "txns_from_history"]
+__all__ = ["Mop", "Txn", "txns_from_history", "workload_of"]
 
 Mop = tuple[str, Any, Any]
 """A micro-op: ``("append", k, v)``, ``("w", k, v)`` or ``("r", k, read)``; a read of nothing
@@ -72,6 +72,24 @@ def txns_from_history(history: History | Sequence[Op]) -> list[Txn]:
     rows.sort(key=lambda row: row[0])
     return [Txn(i, index, inv, comp, process, kind, _mops(history[index], value))
             for i, (index, inv, comp, process, kind, value) in enumerate(rows)]
+
+
+def workload_of(history: History | Sequence[Op]) -> str:
+    """``"list-append"`` when the transactions append (or read lists), else
+    ``"rw-register"``; :class:`BadInputError` when they both append and write."""
+    appends = writes = lists = False
+    for op in history:
+        if op.process == NEMESIS or not isinstance(op.value, list):
+            continue
+        for mop in op.value:
+            if isinstance(mop, (list, tuple)) and len(mop) == 3:
+                appends = appends or mop[0] == "append"
+                writes = writes or mop[0] == "w"
+                lists = lists or (mop[0] == "r" and isinstance(mop[2], list))
+    if appends and writes:
+        raise BadInputError("the transactions both append (list-append) and write "
+                            "(rw-register): one history holds one workload")
+    return "list-append" if appends or (lists and not writes) else "rw-register"
 
 
 def _mops(op: Op, value: Any) -> tuple[Mop, ...]:

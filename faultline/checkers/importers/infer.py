@@ -6,7 +6,8 @@ The functions each built-in model knows (:data:`MODEL_FUNCTIONS`) decide both:
   model) when it knows every function the history's client ops use; otherwise the
   first model of :data:`INFERENCE_ORDER` that does (``acquire``/``release`` -> mutex,
   ``add`` -> set, ``put``/``append`` -> kv, ``txn`` -> multi-register, ``cas`` ->
-  cas-register, ``read``/``write`` -> register). A ``test.json`` names the model the
+  cas-register, ``read``/``write`` -> register). Transactions of Elle's micro-ops
+  (``append``/``r``/``w``, :func:`is_transactional`) get no model: the Elle checker's. A ``test.json`` names the model the
   run was checked with, so it is never replaced: an op it does not know is an error.
 - :func:`check_functions`: an op the model does not know is a
   :class:`~faultline.core.errors.HistoryFormatError` naming the file and its line,
@@ -36,6 +37,7 @@ MODEL_FUNCTIONS: Mapping[str, frozenset[str]] = {
 #: Smallest first, so a history of reads and writes is a register's, not a kv store's.
 INFERENCE_ORDER = ("register", "cas-register", "mutex", "set", "kv", "multi-register")
 _MICRO_OPS = frozenset({"read", "r", "write", "w"})  # what multi-register's txns hold
+_ELLE_MICRO_OPS = frozenset({"append", "r", "w"})  # list-append's and rw-register's
 
 #: Where the model came from: ``--model``, the run's ``test.json``, the format's own
 #: model (it fits every op), or the functions the ops use (it did not).
@@ -66,6 +68,8 @@ def infer_model(path: str, history: History, lines: tuple[int | None, ...],
     Raises HistoryFormatError at the first op no candidate knows when no model knows
     every function used, or when a ``test.json`` model does not know one.
     """
+    if hint.source != FROM_TEST_JSON and is_transactional(history):
+        return ModelChoice(None, {}, FROM_FUNCTIONS)  # the Elle checker's, no model's
     if hint.source == FROM_TEST_JSON or hint.name is None:
         if hint.name is not None:
             check_functions(path, history, lines, hint.name)
@@ -89,6 +93,23 @@ def infer_model(path: str, history: History, lines: tuple[int | None, ...],
         message = (f"no model has every operation this history uses ({', '.join(used)}): "
                    f"{op.f!r} is not {best}'s; pass --model")
     raise HistoryFormatError(path, _line(lines, op.index), message)
+
+
+def is_transactional(history: History) -> bool:
+    """Whether every client op is a transaction of Elle's micro-ops (``append``, ``r``,
+    ``w``): a list-append or rw-register history, checked by the Elle checker rather than
+    a linearizability model (multi-register txns name theirs ``read``/``write``)."""
+    seen = False
+    for op in history:
+        if op.process == NEMESIS:
+            continue
+        if op.f != "txn" or not isinstance(op.value, list):
+            return False
+        for micro in op.value:
+            if not (isinstance(micro, list) and micro and micro[0] in _ELLE_MICRO_OPS):
+                return False
+            seen = True
+    return seen
 
 
 def check_functions(path: str, history: History, lines: tuple[int | None, ...],
