@@ -20,6 +20,7 @@ from faultline.core.history import History
 from faultline.core.op import INVOKE, NEMESIS, Op
 from faultline.render.markup import render_template
 from faultline.render.plots import figures
+from faultline.render.run_timeline import run_timeline_html
 from faultline.render.sections import checker_section
 from faultline.render.timeline import timeline
 
@@ -63,6 +64,7 @@ def page_context(test: Mapping[str, Any], history: History,
         "counts": op_counts(history),
         "outcomes": OUTCOMES,
         "figures": figures(timeline(history)),
+        "run_timeline": run_timeline_html(history),
         "sections": sections,
         "nemesis_lines": _nemesis_lines(history),
     }
