@@ -46,7 +46,7 @@ class DepGraph:
     transactions the edge builders saw. Adjacency is one dict per node (successor -> bits).
     """
 
-    __slots__ = ("_n", "_out", "_why", "_txns", "_edge_count")
+    __slots__ = ("_n", "_out", "_why", "_txns")
 
     def __init__(self, n: int):
         if n < 0:
@@ -55,7 +55,6 @@ class DepGraph:
         self._out: list[dict[int, int]] = [{} for _ in range(n)]
         self._why: dict[tuple[int, int, int], Mapping[str, Any]] = {}
         self._txns: Sequence[Any] | None = None
-        self._edge_count = 0
 
     def __len__(self) -> int:
         return self._n
@@ -63,20 +62,14 @@ class DepGraph:
     @property
     def edge_count(self) -> int:
         """Distinct ordered pairs joined by at least one relation."""
-        return self._edge_count
+        return sum(map(len, self._out))
 
     def add(self, a: int, b: int, rel: int, why: Mapping[str, Any] | None = None) -> None:
-        if a == b:
-            return
-        out = self._out[a]
-        old = out.get(b)
-        if old is None:
-            out[b] = rel
-            self._edge_count += 1
-        elif old & rel != rel:
-            out[b] = old | rel
-        if why is not None and (a, b, rel) not in self._why:
-            self._why[(a, b, rel)] = why
+        if a != b:
+            out = self._out[a]
+            out[b] = out.get(b, 0) | rel
+            if why is not None:
+                self._why.setdefault((a, b, rel), why)
 
     def edges(self, a: int) -> Iterator[tuple[int, int]]:
         """``(b, rels)`` for each edge out of ``a``."""
@@ -160,14 +153,15 @@ def realtime_edges(txns: Sequence[Any], graph: DepGraph) -> int:
     events.sort()
     frontier: set[int] = set()
     linked_from: dict[int, tuple[int, ...]] = {}
-    add = graph.add
+    out = graph._out
     added = 0
     for _, e in events:
         if e < 0:
             b = ~e
             preds = tuple(frontier)
             for a in preds:
-                add(a, b, REALTIME)
+                row = out[a]
+                row[b] = row.get(b, 0) | REALTIME
             added += len(preds)
             if preds:
                 linked_from[b] = preds
