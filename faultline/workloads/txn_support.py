@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from faultline.checkers.elle import ElleChecker
 from faultline.core.generator.basic import concat, once
 from faultline.core.generator.context import Context
 from faultline.core.generator.protocol import PENDING, OpResult, fill_op
@@ -166,9 +167,8 @@ class TxnWorkload:
     def final_generator(self, test: Mapping[str, Any], history: History) -> Any:
         return final_reads(test, history)
 
-    def checker(self, test: Mapping[str, Any]) -> Any:
+    def checker(self, test: Mapping[str, Any]) -> ElleChecker:
         """Elle-style cycle checking against :func:`models_for` ``(test)``."""
-        from faultline.checkers.elle import ElleChecker  # noqa: PLC0415 - see below
         return ElleChecker(self.name, models=models_for(test))
 
 

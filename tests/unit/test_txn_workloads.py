@@ -1,6 +1,7 @@
 """What the list-append and rw-register workloads generate: simulated time, a serial store."""
 
-from collections import Counter, defaultdict
+import random
+from collections import Counter, defaultdict, deque
 
 import pytest
 
@@ -17,18 +18,26 @@ WORKLOAD_PARAMS = pytest.mark.parametrize("workload, write_f",
                                           [(list_append, "append"), (rw_register, "w")])
 
 
-def serial_store():
-    """complete(invoke) applying each transaction atomically at its completion."""
-    state = {}
+def serial_store(stale_fraction=0.0, lag=30, seed=0):
+    """complete(invoke) applying each transaction atomically at its completion. With
+    ``stale_fraction``, that share of the read-only transactions reads the state as it
+    was ``lag`` writing transactions ago instead (a stale snapshot)."""
+    state, past, rng = {}, deque(maxlen=lag), random.Random(seed)
 
     def complete(inv):
+        read_only = all(f == "r" for f, _, _ in inv.value)
+        seen = state
+        if read_only and past and rng.random() < stale_fraction:
+            seen = past[0]
+        elif not read_only and stale_fraction:
+            past.append(dict(state))  # values are immutable: a shallow copy is a snapshot
         out = []
         for f, k, v in inv.value:
             if f == "r":
-                found = state.get(k)
-                out.append([f, k, list(found) if isinstance(found, list) else found])
+                found = seen.get(k)
+                out.append([f, k, list(found) if isinstance(found, tuple) else found])
             elif f == "append":
-                state.setdefault(k, []).append(v)
+                state[k] = (*state.get(k, ()), v)
                 out.append([f, k, v])
             else:
                 state[k] = v
@@ -37,9 +46,9 @@ def serial_store():
     return complete
 
 
-def run(workload, test, seconds=2.0, seed=0, concurrency=10):
+def run(workload, test, seconds=2.0, seed=0, concurrency=10, store=None):
     return simulate(time_limit(seconds, workload.generator(test)), concurrency=concurrency,
-                    complete=serial_store(), seed=seed, latency_s=0.005)
+                    complete=store or serial_store(), seed=seed, latency_s=0.005)
 
 
 def invokes(history):
@@ -82,7 +91,7 @@ def test_values_are_unique_per_key_and_keys_rotate(workload, write_f):
 
 
 def test_at_most_key_count_keys_are_active_at_once():
-    h = invokes(run(list_append, {"key_count": 2, "max_writes_per_key": 5}))
+    h = invokes(run(list_append, {"key_count": 2, "max_writes_per_key": 5}, seconds=0.5))
     first, last = {}, {}
     for i, op in enumerate(h):
         for _, k, _ in op.value:
@@ -150,3 +159,23 @@ def test_spec_takes_the_options_and_records_defaults(workload):
     assert plan.spec["max_writes_per_key"] == 32 and plan.spec["max_txn_length"] == 4
     assert plan.spec["consistency_models"] == ""
     assert models_for(plan.spec) == ["strict-serializable"]
+
+
+@WORKLOAD_PARAMS
+def test_checker_finds_a_serial_store_strict_serializable(workload, write_f):
+    test = {"db": "etcd", "read_mode": "linearizable"}
+    result = workload.checker(test).check(test, run(workload, test), {})
+    assert result.valid is True, result.data.get("anomaly_types")
+    assert result.data["models"] == ["strict-serializable"]
+
+
+def test_checker_flags_stale_read_only_txns_as_realtime_anomalies_not_serializability():
+    test = {"db": "etcd", "read_mode": "serializable"}
+    history = run(list_append, test, store=serial_store(stale_fraction=0.3))
+    result = list_append.checker(test).check(test, history, {})
+    assert result.valid is False
+    assert result.data["anomaly_types"]
+    assert all(t.endswith("-realtime") for t in result.data["anomaly_types"])
+    # stale but consistent snapshots: serializable still holds (ZooKeeper plain's default)
+    plain = {"db": "zookeeper", "read_mode": "plain"}
+    assert list_append.checker(plain).check(plain, history, {}).valid is True
