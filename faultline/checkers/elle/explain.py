@@ -60,8 +60,10 @@ def step_text(workload: str, a: int, b: int, rel: str, why: Mapping[str, Any] | 
         return f"{ta} wrote {k} = {show(prev)}, and {tb} wrote {k} = {show(v)}, a later version"
     if rel == "rw":
         if append:
-            seen = "nothing" if prev is None else f"up to {show(prev)}"
-            return f"{ta} read {k} ({seen}) without {show(v)}, which {tb} appended next"
+            if prev is None:
+                return f"{ta} read {k} empty, without {show(v)}, which {tb} appended first"
+            return (f"{ta} read {k} up to {show(prev)}, without {show(v)}, which {tb} "
+                    "appended next")
         seen = "empty" if prev is None else f"= {show(prev)}"
         return f"{ta} read {k} {seen}, and {tb} wrote {k} = {show(v)}, the next version"
     if rel == "process":
@@ -113,7 +115,8 @@ def _sentence(kind: str, workload: str, c: Mapping[str, Any]) -> str:
     t = f"T{c['txn']}" if "txn" in c else ""
     w = f"T{c['writer']}" if "writer" in c else ""
     mop = c.get("mop")
-    key, read = (show(mop[1]), show(mop[2])) if mop else (show(c.get("key")), "")
+    key, read = (show(mop[1]), show(mop[2] or [] if append else mop[2])) if mop else (
+        show(c.get("key")), "")
     if kind == "G1a":
         return (f"{t} read {key} = {read}, which shows {show(c['element'])}, written by {w}, "
                 "a transaction that failed (aborted read)")
