@@ -83,14 +83,20 @@ def _element(op: Op, value: Any) -> Any:
     return value
 
 
-def _read_list(op: Op) -> list[Any]:
+ELEMENT_TYPES = frozenset({int, str})
+
+
+def _read_list(op: Op) -> list[Any] | tuple[Any, ...]:
     value = op.value
     if value is None:
         return []
     if not isinstance(value, (list, tuple)):
         raise BadInputError(f"op {op.index}: a set read's value must be a list of elements, "
                             f"got {value!r:.80}")
-    return [_element(op, e) for e in value]
+    if not ELEMENT_TYPES.issuperset(map(type, value)):  # one C-level pass for the usual case
+        for e in value:
+            _element(op, e)
+    return value
 
 
 def _order(e: Any) -> tuple[bool, Any]:
