@@ -182,7 +182,8 @@ class ElleChecker:
     """The checker protocol over :func:`check_elle`: ``ElleChecker(workload, models=None)``.
 
     ``check(test, history, opts)``: ``opts["time_limit"]`` (else ``test["check_time_limit"]``)
-    bounds the cycle search; ``test["consistency_models"]``, when set, overrides ``models``.
+    bounds the cycle search; ``test["consistency_models"]`` (a list, or names separated by
+    commas), when set, overrides ``models``.
     """
 
     def __init__(self, workload: str, models: Sequence[str] | None = None, *,
@@ -198,7 +199,10 @@ class ElleChecker:
     def check(self, test: Mapping[str, Any], history: Any, opts: Mapping[str, Any]) -> Result:
         opts = opts or {}
         time_limit = opts.get("time_limit", test.get("check_time_limit"))
-        models = test.get("consistency_models") or self.models
+        given = test.get("consistency_models")
+        if isinstance(given, str):  # the workloads' option: names separated by commas
+            given = [m.strip() for m in given.split(",") if m.strip()]
+        models = list(given) if given else self.models
         return check_elle(history, workload=self.workload, models=models,
                           anomalies=self.anomalies, time_limit=time_limit,
                           options=self.options)
