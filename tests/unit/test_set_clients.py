@@ -9,7 +9,7 @@ import json
 
 import pytest
 from kazoo import exceptions as kx
-from test_zookeeper_client import HANG, FakeKazoo
+from test_zookeeper_client import HANG, FakeKazoo, run
 
 from faultline.core.op import FAIL, INFO, OK, Op
 from faultline.dbs import DBS, client_factory
@@ -110,15 +110,7 @@ class ScriptedSetClient(ZooKeeperSetClient):
 
 
 def zk_run(read_mode, scenario, timeout_s=0.5):
-    async def main():
-        client = ScriptedSetClient(read_mode=read_mode, prefix="t", timeout_s=timeout_s)
-        await client.open(TEST, "n1")
-        await client.setup(TEST)
-        try:
-            return await scenario(client, client._zk)
-        finally:
-            await client.close(TEST)
-    return asyncio.run(main())
+    return run(read_mode, scenario, timeout_s, client_class=ScriptedSetClient)
 
 
 async def zk_do(client, f, value=None):

@@ -133,9 +133,12 @@ class ScriptedClient(ZooKeeperClient):
 TEST = {"db": "zookeeper", "key_prefix": "t", "addresses": {"n1": "10.0.0.1:2181"}}
 
 
-def run(read_mode, scenario, timeout_s=0.2):
+def run(read_mode, scenario, timeout_s=0.2, client_class=None):
+    """``scenario(client, fake kazoo)`` on an open, set-up client (``client_class``, a
+    subclass of ZooKeeperClient on a scripted kazoo: ScriptedClient by default)."""
     async def main():
-        client = ScriptedClient(read_mode=read_mode, prefix="t", timeout_s=timeout_s)
+        client = (client_class or ScriptedClient)(read_mode=read_mode, prefix="t",
+                                                  timeout_s=timeout_s)
         await client.open(TEST, "n1")
         await client.setup(TEST)
         try:
