@@ -1,8 +1,9 @@
 """Presenting a run's results; the analysis is the checkers' (this computes no verdict).
 
-- :func:`render_report`: ``report.html``, one self-contained page (:mod:`.html`), with the
-  plots of :mod:`.plots` over the series of :func:`timeline`, faults named and coloured
-  by the fault registry (:mod:`.faults`);
+- :func:`render_report`: ``report.html``, one self-contained page (:mod:`.html`, from the
+  jinja2 templates in ``templates/``, :mod:`.markup`), with the matplotlib plots of
+  :mod:`.plots` over the data of :func:`timeline`, faults named and coloured by the fault
+  registry (:mod:`.faults`);
 - each checker's result is shown by the section registered for its ``kind``
   (:mod:`.sections`; :func:`register_section` adds one), anything else as plain facts;
 - :func:`counterexample_text`: a linearizability counterexample as text, the same for
