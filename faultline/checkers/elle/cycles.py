@@ -151,8 +151,11 @@ class _Clock:
         self.ticks += n
         if self.ticks >= _CHECK_EVERY:
             self.ticks = 0
-            if self.deadline is not None and time.monotonic() > self.deadline:
-                raise _Timeout
+            self.check()
+
+    def check(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise _Timeout
 
 
 class _Component:
@@ -469,6 +472,7 @@ def find_anomalies(graph: DepGraph, txns: Sequence[Any], wanted: Iterable[str] |
                 undecided.add(ctype)
                 continue
             try:
+                clock.check()
                 comp = built.get(n)
                 if comp is None:
                     comp = built[n] = _Component(graph, nodes, clock)
