@@ -85,6 +85,13 @@ def test_ruled_out_and_what_still_stands():
     assert standing and not set(standing) & impossible
 
 
+def test_garbage_reads_rule_out_every_model():
+    # Ours, not Elle's: a read of a value nobody wrote is allowed by no model.
+    assert ruled_out(["garbage-read"])[0] == ["read-uncommitted"]
+    assert "garbage-read" in proscribed("read-uncommitted")
+    assert "garbage-read" in proscribed("strict-serializable")
+
+
 def test_cycle_types_come_before_the_types_they_imply():
     assert len(CYCLE_TYPES) == 15
     for i, a in enumerate(CYCLE_TYPES):

@@ -197,3 +197,17 @@ def test_components_of_a_long_chain_need_no_recursion():
     (comp,) = strongly_connected_components(succ)
     assert len(comp) == n
     assert strongly_connected_components([[1], [2], []]) == []
+
+
+def test_the_graphs_explanation_order_names_the_steps():
+    # Two edges holding both ww and wr: list-append explains them as ww (G0),
+    # rw-register's order asks wr first (G1c), as Elle's explainers do.
+    for order, name in [(None, "G0"), ((WR, WW, RW, PROCESS, RT), "G1c")]:
+        g = DepGraph(2) if order is None else DepGraph(2, explain_order=order)
+        g.add(0, 1, WW | WR)
+        g.add(1, 0, WW | WR)
+        found, _ = find_anomalies(g, [None] * 2, None)
+        assert list(found) == [name]
+        assert {rel for _, rel, _ in found[name][0]} == {name == "G0" and "ww" or "wr"}
+    with pytest.raises(ValueError):
+        DepGraph(2, explain_order=(WW, WR))

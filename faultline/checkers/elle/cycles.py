@@ -1,8 +1,8 @@
 """Cycle search in a dependency graph: strongly connected components, then, inside each,
 one short cycle per anomaly type, named as Elle names it.
 
-A cycle is typed by the relation that *explains* each step (the lowest bit of the edge, see
-:mod:`faultline.checkers.elle.graph`): exactly one rw step is G-single-item; two or more, none
+A cycle is typed by the relation that *explains* each step (the first of the edge's
+relations in the graph's explanation order, see :mod:`faultline.checkers.elle.graph`): exactly one rw step is G-single-item; two or more, none
 adjacent (cyclically), G-nonadjacent-item; two or more with two adjacent, G2-item; no rw but
 a wr, G1c; only ww, G0; with a real-time step the name gains ``-realtime``, else with a
 process step ``-process``. The types are searched worst first (consistency.CYCLE_TYPES,
@@ -165,10 +165,10 @@ class _Component:
     def __init__(self, graph: DepGraph, nodes: list[int], clock: _Clock):
         self.nodes = nodes
         local = {g: i for i, g in enumerate(nodes)}
-        out = graph.adjacency()
+        out, explained = graph.adjacency(), graph.explained
         self.adj: list[list[tuple[int, int]]] = []
         for g in nodes:
-            self.adj.append([(local[h], bits & -bits) for h, bits in out[g].items()
+            self.adj.append([(local[h], explained[bits]) for h, bits in out[g].items()
                              if h in local])
         clock.tick(len(nodes))
         self.clock = clock

@@ -4,8 +4,9 @@ edges that carry a set of relations as bit flags, and the process and real-time 
 An edge ``a -> b`` says ``a`` must precede ``b``: ``WW`` (b overwrote a's write), ``WR``
 (b read a's write), ``RW`` (a read a state b overwrote), ``PROCESS`` (the same process ran
 a, then b), ``REALTIME`` (a completed before b was invoked). One pair may hold several
-relations; a cycle step is *explained* by the first of them in that order (the lowest bit),
-as Elle's combined explainer picks ww, then wr, then rw, then process or real time.
+relations; a cycle step is *explained* by the first of them in the graph's explanation
+order, as Elle's combined explainer asks its explainers in turn: by default ww, wr, rw,
+process, real time (Elle's list-append); rw-register's is wr, ww, rw, ... .
 
 Self-edges are dropped: a transaction never depends on itself in this graph (what it does
 to itself is the non-cycle anomalies' business, e.g. future reads).
@@ -15,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping, Sequence
 
-__all__ = ["PROCESS", "REALTIME", "REL_NAMES", "RW", "WR", "WW", "DepGraph", "explained_rel",
-           "process_edges", "realtime_edges", "rel_names"]
+__all__ = ["DEFAULT_EXPLAIN_ORDER", "PROCESS", "REALTIME", "REL_NAMES", "RW", "WR", "WW",
+           "DepGraph", "explained_rel", "process_edges", "realtime_edges", "rel_names"]
 
 WW = 1
 WR = 2
@@ -25,11 +26,16 @@ PROCESS = 8
 REALTIME = 16
 
 REL_NAMES = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process", REALTIME: "realtime"}
+DEFAULT_EXPLAIN_ORDER = (WW, WR, RW, PROCESS, REALTIME)
 
 
-def explained_rel(rels: int) -> int:
-    """The one relation a step over an edge holding ``rels`` is explained by (lowest bit)."""
-    return rels & -rels
+def explained_rel(rels: int, order: tuple[int, ...] = DEFAULT_EXPLAIN_ORDER) -> int:
+    """The one relation a step over an edge holding ``rels`` is explained by: the first of
+    ``order`` it holds (0 for no relation)."""
+    for rel in order:
+        if rels & rel:
+            return rel
+    return 0
 
 
 def rel_names(rels: int) -> list[str]:
@@ -44,13 +50,20 @@ class DepGraph:
     mapping, e.g. ``{"key": k, "value": v}``) is kept for the first ``(a, b, rel)`` that gives
     one. Process and real-time edges keep no mapping: :meth:`why` derives theirs from the
     transactions the edge builders saw. Adjacency is one dict per node (successor -> bits).
+    ``explain_order`` (a permutation of the five relations) says which relation explains a
+    step over an edge holding several.
     """
 
-    __slots__ = ("_n", "_out", "_why", "_txns")
+    __slots__ = ("_n", "_out", "_why", "_txns", "explain_order", "explained")
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, explain_order: tuple[int, ...] = DEFAULT_EXPLAIN_ORDER):
         if n < 0:
             raise ValueError(f"a graph needs n >= 0 nodes, got {n}")
+        if sorted(explain_order) != sorted(DEFAULT_EXPLAIN_ORDER):
+            raise ValueError(f"explain_order must order all five relations, got {explain_order}")
+        self.explain_order = tuple(explain_order)
+        #: explained[bits]: the relation explaining a step over an edge holding ``bits``.
+        self.explained = [explained_rel(bits, self.explain_order) for bits in range(32)]
         self._n = n
         self._out: list[dict[int, int]] = [{} for _ in range(n)]
         self._why: dict[tuple[int, int, int], Mapping[str, Any]] = {}
