@@ -28,7 +28,8 @@ def list_append_internal(txns: Sequence[Txn]) -> dict[str, list[dict]]:
     have ended with."""
     internal, future = [], []
     for t in txns:
-        if t.type != OK or len(t.mops) < 2:
+        # Both need a key touched twice; most transactions touch each key once.
+        if t.type != OK or len({k for _, k, _ in t.mops}) == len(t.mops):
             continue
         case = _la_internal(t)
         if case is not None:
@@ -67,16 +68,14 @@ def _la_internal(t: Txn) -> dict | None:
 
 
 def _la_future_read(t: Txn) -> dict | None:
-    seen: dict[Any, dict[Any, list]] = {}  # key -> element -> the first read showing it
+    reads: dict[Any, list] = {}  # key -> the reads of it so far, in order
     for f, k, v in t.mops:
         if f == "append":
-            read = seen.get(k, {}).get(v)
-            if read is not None:
-                return {"txn": t.id, "mop": read, "element": v}
+            for read in reads.get(k, ()):
+                if v in read:
+                    return {"txn": t.id, "mop": ["r", k, read], "element": v}
         elif f == "r" and v:
-            by_element = seen.setdefault(k, {})
-            for e in v:
-                by_element.setdefault(e, [f, k, v])
+            reads.setdefault(k, []).append(v)
     return None
 
 
@@ -85,7 +84,7 @@ def register_internal(txns: Sequence[Txn]) -> list[dict]:
     the value the transaction last wrote or read for that key."""
     cases = []
     for t in txns:
-        if t.type != OK or len(t.mops) < 2:
+        if t.type != OK or len({k for _, k, _ in t.mops}) == len(t.mops):
             continue
         state: dict[Any, Any] = {}
         for f, k, v in t.mops:

@@ -127,6 +127,8 @@ def _garbage(txns: Iterable[Txn], writer: dict[Any, dict[Any, int]]) -> list[dic
         for f, k, v in t.mops:
             if f == "r" and v:
                 appended = writer.get(k, {})
+                if appended.keys() >= set(v):
+                    continue
                 unknown = [e for e in v if e not in appended]
                 if unknown:
                     cases.append({"txn": t.id, "mop": [f, k, v], "elements": unknown})
@@ -164,36 +166,52 @@ def _dirty_updates(orders: dict[Any, list], writer: dict[Any, dict[Any, int]],
 def _add_edges(possible: Sequence[Txn], orders: dict[Any, list],
                writer: dict[Any, dict[Any, int]], txns: Sequence[Txn], graph: Any) -> None:
     add = graph.add
+    failed = [t.type == FAIL for t in txns]  # a failed writer is no one's dependency
     position = {k: {v: i for i, v in enumerate(vs)} for k, vs in orders.items()}
     # Readers of each state: key -> last element seen (or _INIT) -> reader ids. An info
     # transaction's read is unknown (nil), not a read of the initial state.
     readers: dict[Any, dict[Any, list[int]]] = {}
     for t in possible:
+        info = t.type == INFO
         for f, k, v in t.mops:
-            if f == "r" and not (v is None and t.type == INFO):
-                readers.setdefault(k, {}).setdefault(v[-1] if v else _INIT, []).append(t.id)
+            if f == "r" and not (info and v is None):
+                by_state = readers.get(k)
+                if by_state is None:
+                    by_state = readers[k] = {}
+                state = v[-1] if v else _INIT
+                ids = by_state.get(state)
+                if ids is None:
+                    by_state[state] = [t.id]
+                else:
+                    ids.append(t.id)
+    nobody: dict = {}
     for t in possible:
         me = t.id
         for f, k, v in t.mops:
             if f == "r":
                 if v:
-                    w = writer.get(k, {}).get(v[-1])
-                    if w is not None and w != me and txns[w].type != FAIL:
+                    w = writer.get(k, nobody).get(v[-1])
+                    if w is not None and w != me and not failed[w]:
                         add(w, me, WR, {"key": k, "value": v[-1]})
                 continue
             if f != "append":
                 continue
             order = orders.get(k)
-            i = position[k].get(v) if order else None
-            if i is None:  # never read: after everything that was
-                prev = order[-1] if order else _INIT
+            if order:
+                i = position[k].get(v)
+                if i is None:  # never read: after everything that was
+                    prev = order[-1]
+                else:
+                    prev = order[i - 1] if i > 0 else _INIT
             else:
-                prev = order[i - 1] if i > 0 else _INIT
+                prev = _INIT
             if prev is not _INIT:
                 w = writer[k].get(prev)
-                if w is not None and w != me and txns[w].type != FAIL:
+                if w is not None and w != me and not failed[w]:
                     add(w, me, WW, {"key": k, "value": v, "prev": prev})
-            for r in readers.get(k, {}).get(prev, ()):
-                if r != me:
-                    add(r, me, RW, {"key": k, "value": v,
-                                    "prev": None if prev is _INIT else prev})
+            seen = readers.get(k, nobody).get(prev)
+            if seen:
+                why = {"key": k, "value": v, "prev": None if prev is _INIT else prev}
+                for r in seen:
+                    if r != me:
+                        add(r, me, RW, why)

@@ -17,6 +17,8 @@ from faultline.core.op import FAIL, INFO, INVOKE, NEMESIS, OK, Op
 
 __all__ = ["Mop", "Txn", "txns_from_history", "workload_of"]
 
+_KINDS = frozenset({"append", "r", "w"})
+
 Mop = tuple[str, Any, Any]
 """A micro-op: ``("append", k, v)``, ``("w", k, v)`` or ``("r", k, read)``; a read of nothing
 is ``None`` (list-append ``[]`` is kept as given: the checkers treat both as empty). Keys and
@@ -97,15 +99,22 @@ def _mops(op: Op, value: Any) -> tuple[Mop, ...]:
         raise BadInputError(f"op {op.index}: not a transaction (f={op.f!r})")
     if not isinstance(value, (list, tuple)):
         raise BadInputError(f"op {op.index}: a transaction's value must be a list of "
-                                 f"micro-ops, got {value!r}")
-    mops = []
-    for mop in value:
-        if not (isinstance(mop, (list, tuple)) and len(mop) == 3 and mop[0] in ("append", "r", "w")):
-            raise BadInputError(f"op {op.index}: bad micro-op {mop!r}: expected "
-                                     "[append k v], [r k v] or [w k v]")
-        f, k, v = mop
-        mops.append((f, _hashable(k), v if f == "r" else _hashable(v)))
-    return tuple(mops)
+                            f"micro-ops, got {value!r}")
+    try:  # the common, well-formed case at C speed; anything odd is looked at below
+        mops = tuple([(f, k, v) for f, k, v in value])
+        fits = _KINDS.issuperset([m[0] for m in mops]) and all(
+            type(m) is list or type(m) is tuple for m in value)
+    except (TypeError, ValueError):
+        fits = False
+    if not fits:
+        bad = next((m for m in value if not (isinstance(m, (list, tuple)) and len(m) == 3
+                                             and isinstance(m[0], str) and m[0] in _KINDS)),
+                   value)
+        raise BadInputError(f"op {op.index}: bad micro-op {bad!r}: expected "
+                            "[append k v], [r k v] or [w k v]")
+    if any(type(k) is list or (f != "r" and type(v) is list) for f, k, v in mops):
+        mops = tuple((f, _hashable(k), v if f == "r" else _hashable(v)) for f, k, v in mops)
+    return mops
 
 
 def _hashable(x: Any) -> Any:

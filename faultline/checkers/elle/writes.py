@@ -46,7 +46,10 @@ def aborted_reads(txns: Sequence[Txn], write_kind: str,
         for f, k, v in t.mops:
             by_value = failed.get(k) if f == "r" and v is not None else None
             if by_value:
-                for e in read_elements(v):
+                shown = read_elements(v)
+                if by_value.keys().isdisjoint(shown):
+                    continue
+                for e in shown:
                     writer = by_value.get(e)
                     if writer is not None:
                         cases.append({"txn": t.id, "mop": [f, k, v], "writer": writer,
