@@ -167,14 +167,14 @@ def test_agrees_with_elle_on_paired_histories(row):
 # --- detector-level rows -------------------------------------------------------------------
 
 def _last(read):
-    return read[-1] if read else None
+    return read[-1:] if read else ()
 
 
 DETECTORS = {
     "elle.list-append/g1b-cases": lambda txns: intermediate_reads(txns, "append", _last),
     "elle.list-append/internal-cases": list_append_internal,
     "elle.rw-register/g1a-cases": lambda txns: aborted_reads(txns, "w", lambda v: (v,)),
-    "elle.rw-register/g1b-cases": lambda txns: intermediate_reads(txns, "w", lambda v: v),
+    "elle.rw-register/g1b-cases": lambda txns: intermediate_reads(txns, "w", lambda v: (v,)),
     "elle.rw-register/internal-cases": register_internal,
 }
 

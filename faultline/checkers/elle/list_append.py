@@ -88,8 +88,8 @@ def _elements(read: Any) -> Iterable[Any]:
     return read or ()
 
 
-def _last(read: Any) -> Any:
-    return read[-1] if read else None
+def _last(read: Any) -> Iterable[Any]:
+    return read[-1:] if read else ()
 
 
 def _writers(txns: Sequence[Txn]) -> dict[Any, dict[Any, int]]:

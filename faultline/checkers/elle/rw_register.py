@@ -84,7 +84,7 @@ def analyze(txns: Sequence[Txn], graph: Any, *, wfr_keys: bool = False,
     anomalies: dict[str, list[dict]] = {}
     _put(anomalies, "internal", register_internal(txns))
     _put(anomalies, "G1a", aborted_reads(txns, "w", lambda v: (v,)))
-    _put(anomalies, "G1b", intermediate_reads(txns, "w", lambda v: v))
+    _put(anomalies, "G1b", intermediate_reads(txns, "w", lambda v: (v,)))
     _put(anomalies, "lost-update", lost_updates(txns, "w"))
 
     sources: list[tuple[str, Callable[[], VersionGraphs]]] = [

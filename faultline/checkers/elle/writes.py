@@ -2,8 +2,8 @@
 aborted reads (G1a), intermediate reads (G1b) and lost updates.
 
 ``write_kind`` is the micro-op that writes: ``"append"`` for list-append, ``"w"`` for
-rw-register. ``observed(read)`` gives the written value a read shows: a list-append read
-shows its last element, a register read its value. Records name transactions by id; the
+rw-register; ``shown(read)`` lists the written values a read shows that matter to the
+anomaly. Records name transactions by id; the
 driver turns them into words (:mod:`faultline.checkers.elle.explain`).
 """
 
@@ -26,42 +26,26 @@ def read_key(value: Any) -> Any:
 
 
 def aborted_reads(txns: Sequence[Txn], write_kind: str,
-                  read_elements: Callable[[Any], Iterable[Any]]) -> list[dict]:
+                  shown: Callable[[Any], Iterable[Any]]) -> list[dict]:
     """G1a: an ok transaction read a value that a failed transaction wrote.
 
-    ``read_elements(read)`` lists the written values a read shows (every element of a
-    list-append read, the value of a register read)."""
+    ``shown(read)`` lists the written values a read shows (every element of a list-append
+    read, the value of a register read)."""
     failed: dict[Any, dict[Any, int]] = {}
     for t in txns:
         if t.type == FAIL:
             for f, k, v in t.mops:
                 if f == write_kind:
                     failed.setdefault(k, {})[v] = t.id
-    if not failed:
-        return []
-    cases = []
-    for t in txns:
-        if t.type != OK:
-            continue
-        for f, k, v in t.mops:
-            by_value = failed.get(k) if f == "r" and v is not None else None
-            if by_value:
-                shown = read_elements(v)
-                if by_value.keys().isdisjoint(shown):
-                    continue
-                for e in shown:
-                    writer = by_value.get(e)
-                    if writer is not None:
-                        cases.append({"txn": t.id, "mop": [f, k, v], "writer": writer,
-                                      "element": e})
-    return cases
+    return _reads_of(txns, failed, shown)
 
 
 def intermediate_reads(txns: Sequence[Txn], write_kind: str,
-                       observed: Callable[[Any], Any]) -> list[dict]:
+                       shown: Callable[[Any], Iterable[Any]]) -> list[dict]:
     """G1b: an ok transaction read a state another transaction wrote but then overwrote
-    within itself (not its final write of that key). A transaction reading its own
-    intermediate state is internal, not G1b."""
+    within itself (not its final write of that key). ``shown(read)``: the value that
+    made the state read (a list-append read's last element, a register read's value). A
+    transaction reading its own intermediate state is internal, not G1b."""
     intermediate: dict[Any, dict[Any, int]] = {}
     for t in txns:
         final: dict[Any, Any] = {}
@@ -70,17 +54,28 @@ def intermediate_reads(txns: Sequence[Txn], write_kind: str,
                 if k in final:
                     intermediate.setdefault(k, {})[final[k]] = t.id
                 final[k] = v
-    if not intermediate:
-        return []
-    cases = []
+    return _reads_of(txns, intermediate, shown)
+
+
+def _reads_of(txns: Sequence[Txn], writers: dict[Any, dict[Any, int]],
+              shown: Callable[[Any], Iterable[Any]]) -> list[dict]:
+    """Each read of an ok transaction that shows a value of ``writers`` (key -> value ->
+    the transaction that wrote it), by another transaction."""
+    cases: list[dict] = []
+    if not writers:
+        return cases
     for t in txns:
         if t.type != OK:
             continue
         for f, k, v in t.mops:
-            by_value = intermediate.get(k) if f == "r" else None
-            if by_value:
-                e = observed(v)
-                writer = by_value.get(e) if e is not None else None
+            by_value = writers.get(k) if f == "r" and v is not None else None
+            if not by_value:
+                continue
+            values = shown(v)
+            if by_value.keys().isdisjoint(values):
+                continue
+            for e in values:
+                writer = by_value.get(e)
                 if writer is not None and writer != t.id:
                     cases.append({"txn": t.id, "mop": [f, k, v], "writer": writer,
                                   "element": e})
