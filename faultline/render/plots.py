@@ -43,7 +43,7 @@ OUTCOME_STYLE = {
     # most) on top.
     "fail": OutcomeStyle("#d62728", "x", 3.0, 0.6, "fail (did not happen)"),
     "ok": OutcomeStyle("#3a6fb0", "o", 2.0, 0.5, "ok"),
-    "info": OutcomeStyle("#f08c00", "^", 4.0, 0.9, "info (outcome unknown)"),
+    "info": OutcomeStyle("#f08c00", "^", 3.5, 0.9, "info (outcome unknown)"),
 }
 QUANTILE_COLOURS = {"p50": "#9ecae1", "p95": "#4292c6", "p99": "#08519c", "max": "#08306b"}
 WIDTH_IN, LEFT_IN, RIGHT_IN = 11.0, 1.2, 0.2
