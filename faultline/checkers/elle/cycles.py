@@ -37,6 +37,8 @@ Cycle = list[tuple[int, str, Any]]
 """A cycle as ``(txn id, relation to the next txn, why)``; the last step closes the cycle."""
 
 _CHECK_EVERY = 4096
+# Anchors tried for a shorter cycle once one of a type is found in a component.
+_SHORTER_TRIES = 64
 
 
 class _Timeout(Exception):
@@ -226,42 +228,47 @@ class _Zone:
 
 
 def _closed_walk(comp: _Component, auto: _Automaton, i: int, j: int, zone: _Zone,
-                 ) -> list[tuple[int, int]] | None:
+                 limit: int | None = None) -> list[tuple[int, int]] | None:
     """A shortest closed walk through the anchor i -> j (BFS over (node, state) from j back
-    to i inside the zone), as (node, relation to next) pairs starting at i."""
+    to i inside the zone), as (node, relation to next) pairs starting at i; only walks of
+    fewer than ``limit`` steps, if given."""
     table, adj, clock = auto.table, comp.adj, comp.clock
     z, lo, hi, by_state = zone.zone, zone.lo, zone.hi, zone.by_state
     start = j * 8 + auto.start
     parent: dict[int, tuple[int, int]] = {start: (-1, 0)}
-    queue = deque([start])
+    level = [start]
+    steps_so_far = 2  # the anchor and the step about to be taken
     work = 0
-    while queue:
-        s = queue.popleft()
-        v, q = divmod(s, 8)
-        row = adj[v]
-        work += len(row) + 1
-        if work > 1024:
-            clock.tick(work)
-            work = 0
-        for w, r in row:
-            q2 = table[q, r]
-            if q2 < 0:
-                continue
-            zw = z[w * 2 + (q2 >> 1 & 1)] if by_state else z[w]
-            if zw < lo or zw > hi:
-                continue
-            t = w * 8 + q2
-            if t in parent:
-                continue
-            parent[t] = (s, r)
-            if w == i and auto.accepts(q2):
-                steps = []
-                while t != start:
-                    t, r = parent[t]
-                    steps.append((t // 8, r))
-                steps.reverse()
-                return [(i, auto.anchor)] + steps
-            queue.append(t)
+    while level and (limit is None or steps_so_far < limit):
+        nxt = []
+        for s in level:
+            v, q = divmod(s, 8)
+            row = adj[v]
+            work += len(row) + 1
+            if work > 1024:
+                clock.tick(work)
+                work = 0
+            for w, r in row:
+                q2 = table[q, r]
+                if q2 < 0:
+                    continue
+                zw = z[w * 2 + (q2 >> 1 & 1)] if by_state else z[w]
+                if zw < lo or zw > hi:
+                    continue
+                t = w * 8 + q2
+                if t in parent:
+                    continue
+                parent[t] = (s, r)
+                if w == i and auto.accepts(q2):
+                    steps = []
+                    while t != start:
+                        t, r = parent[t]
+                        steps.append((t // 8, r))
+                    steps.reverse()
+                    return [(i, auto.anchor)] + steps
+                nxt.append(t)
+        level = nxt
+        steps_so_far += 1
     return None
 
 
@@ -414,22 +421,42 @@ def _simple_search(comp: _Component, auto: _Automaton, i: int, j: int, zone: _Zo
     return None
 
 
+def _is_cycle_of(walk: list[tuple[int, int]], ctype: str) -> bool:
+    return len({n for n, _ in walk}) == len(walk) and classify([r for _, r in walk]) == ctype
+
+
 def _search(comp: _Component, ctype: str) -> list[tuple[int, int]] | None:
-    """One cycle of ctype in the component, or None when it has none. A walk found that is
-    no simple cycle of the type is taken apart; failing that, a depth-first search over
-    simple paths decides."""
+    """A short cycle of ctype in the component, or None when it has none. A walk found that
+    is no simple cycle of the type is taken apart; failing that, a depth-first search over
+    simple paths decides. Once one is found, a few more anchors are tried for a shorter one
+    (a short cycle is easier to read)."""
     auto = _Automaton(ctype)
     hard: list[tuple[int, int, _Zone]] = []
+    best: list[tuple[int, int]] | None = None
+    tries = 0
     for i, j, zone in _anchors(comp, auto):
+        if best is not None:
+            tries += 1
+            if tries > _SHORTER_TRIES or len(best) <= 2:
+                break
+            walk = _closed_walk(comp, auto, i, j, zone, limit=len(best))
+            if walk is not None and _is_cycle_of(walk, ctype):
+                best = walk
+            continue
         walk = _closed_walk(comp, auto, i, j, zone)
         if walk is None:
             continue
-        if len({n for n, _ in walk}) == len(walk) and classify([r for _, r in walk]) == ctype:
-            return walk
+        if _is_cycle_of(walk, ctype):
+            best = walk
+            continue
         for piece in _simple_pieces(walk):
             if classify([r for _, r in piece]) == ctype:
-                return piece
-        hard.append((i, j, zone))
+                best = piece
+                break
+        else:
+            hard.append((i, j, zone))
+    if best is not None:
+        return best
     for i, j, zone in hard:
         found = _simple_search(comp, auto, i, j, zone)
         if found is not None:
