@@ -8,7 +8,8 @@ serializable history is also repeatable-read, ...), and the anomalies each model
 proscribes. Names are Elle's keywords without the colon. Models have aliases: a *canonical*
 name (Adya's ``PL-2.99`` for repeatable-read, ...) and a *friendly* one, used in results;
 ``strict-serializable`` and ``strong-serializable`` are the same model (``PL-SS``), and
-results call it ``strict-serializable`` (Elle prints ``strong-serializable``).
+results call it ``strict-serializable`` (Elle prints ``strong-serializable``). One addition
+of ours: ``garbage-read`` (a read of a value nobody wrote), which no model allows.
 """
 
 from __future__ import annotations
