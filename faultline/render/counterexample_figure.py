@@ -30,8 +30,8 @@ PREFIX_SHOWN = 12
 CONCURRENT_SHOWN = 20
 """Ops still pending with the failing op drawn (the table lists them all)."""
 OTHERS_SHOWN = 20
-"""Other ops of the key within the window (failed ops, unknown reads: the search dropped
-them) drawn for context."""
+"""Other ops of the key within the window drawn for context (failed ops and reads of
+unknown outcome, which the search drops; ops invoked after the failing op completed)."""
 VALUE_CHARS = 18
 NS = 1_000_000_000
 
@@ -76,7 +76,8 @@ def figure_data(cx: Mapping[str, Any], history: History | None = None, *,
             bar["state"] = prefix[bar["order"] - 1].get("state")
     window = _window(bars)
     if history is not None and bars:
-        bars += _others(cx, history, {b["index"] for b in bars}, window, when, others_shown)
+        known = {b["index"] for b in bars} | {e.get("index") for e in prefix}
+        bars += _others(cx, history, known, window, when, others_shown)
     lanes = sorted({b["process"] for b in bars}, key=_process_order)
     lane_of = {p: i for i, p in enumerate(lanes)}
     for bar in bars:
@@ -165,8 +166,10 @@ def _bar(entry: Mapping[str, Any], role: str, order: int | None, when: Any) -> d
 
 def _others(cx: Mapping[str, Any], history: History, shown: set[int], window: list[float],
             when: Any, limit: int) -> list[dict[str, Any]]:
-    """Ops of the key within ``window`` but not ``shown`` (the search dropped them: failed
-    ops, reads of unknown outcome), at most ``limit``, the nearest to the failing op."""
+    """Ops of the key within ``window`` that the counterexample does not name (``shown``:
+    its ops and the whole prefix): those the search dropped (failed ops, reads of unknown
+    outcome) and those invoked after the failing op completed; at most ``limit``, the
+    nearest to the failing op."""
     t0, t1 = window
     key = cx.get("key")
     failing = cx.get("op") or {}

@@ -125,6 +125,16 @@ def test_an_op_open_since_long_before_does_not_stretch_the_window():
     assert data["window"][0] == 10.0  # the window is the ops that explain it
 
 
+def test_ops_of_the_prefix_before_the_window_are_not_drawn_as_others():
+    early = timed((INVOKE, "write", 7, 9, 0), (INFO, "write", 7, 9, 1))  # linearized first
+    late = [op.with_(time=op.time + 10_000 * MS) for op in stale_read()]
+    history = History([*early, *late])
+    cx = counterexample(history)
+    assert cx["prefix"][0]["description"] == "write 7"
+    data = figure_data(cx, history, prefix_shown=1)
+    assert "write 7" not in [b["description"] for b in data["bars"]]
+
+
 def test_without_a_history_the_axis_is_history_indices():
     history = stale_read()
     data = figure_data(counterexample(history))
