@@ -305,7 +305,7 @@ def _failing_label(bars: Sequence[Mapping[str, Any]], x0: float,
 
 def _colour(outcome: str) -> str:
     """An outcome's colour, the plots' (``pending`` is drawn as ``info``: unknown)."""
-    return OUTCOME_STYLE.get(outcome, OUTCOME_STYLE["info"])[0]
+    return OUTCOME_STYLE.get(outcome, OUTCOME_STYLE["info"]).colour
 
 
 def _fit(text: str, width_px: float) -> str:
@@ -341,7 +341,7 @@ def counterexample_figure(cx: Mapping[str, Any], history: History | None = None)
     """The drawing of ``cx`` (inline SVG), its legend and the table of the ops concurrent
     with the failing one, as HTML."""
     data = figure_data(cx, history)
-    outcomes = {o: (style[0], style[-1]) for o, style in OUTCOME_STYLE.items()}
+    outcomes = {o: (style.colour, style.name) for o, style in OUTCOME_STYLE.items()}
     return Markup(render_template(
         "counterexample_figure.html", fig=layout(data), data=data, unit=data["unit"],
         outcomes=outcomes, concurrent=_concurrent_rows(cx, history)))

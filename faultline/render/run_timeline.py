@@ -167,7 +167,7 @@ PENDING_COLOUR = "#9a9a9a"
 
 def _colour(outcome: str) -> str:
     """The plots' colour of an outcome; grey for an op never completed."""
-    return OUTCOME_STYLE[outcome][0] if outcome in OUTCOME_STYLE else PENDING_COLOUR
+    return OUTCOME_STYLE[outcome].colour if outcome in OUTCOME_STYLE else PENDING_COLOUR
 
 
 def _script_safe(text: str) -> str:
