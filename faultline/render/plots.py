@@ -29,13 +29,15 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+
 class OutcomeStyle(NamedTuple):
+    """How the ops of one outcome are drawn, and what a reader calls the outcome."""
+
     colour: str
     marker: str
     size: float
     opacity: float
     name: str
-    """What a reader calls the outcome."""
 
 
 OUTCOME_STYLE = {
