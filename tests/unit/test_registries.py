@@ -186,8 +186,10 @@ def test_faultline_test_runs_end_to_end_on_them(fakes, tmp_path, capsys):
     code = cli.main(["test", "--db", "memdb", "--workload", "scribble", "--backend", "memory",
                      "--nemesis", "jolt", "--nemesis-interval", "0.2", "--nemesis-recovery", "0.1",
                      "--time-limit", "1", "--fake-writes", "60", "--results", str(tmp_path)])
-    report = capsys.readouterr().out.strip().splitlines()[-1]
+    printed = capsys.readouterr().out.strip().splitlines()
+    report = printed[-1]  # the summary first, the report's path last
     assert code == 0
+    assert printed[0] == "memdb-scribble-jolt: VALID" and printed[2].startswith("faults: jolt x")
     run_dir = os.path.dirname(report)
     (cluster,) = backend.clusters.values()
     assert cluster.calls[0] == "up" and cluster.calls[-1] == "down"
