@@ -8,7 +8,7 @@ import re
 from matplotlib.colors import to_hex
 
 from faultline.core.history import History
-from faultline.core.op import INVOKE, OK, Op
+from faultline.core.op import INFO, INVOKE, OK, Op
 from faultline.faults import FAULTS
 from faultline.render import render_report
 from faultline.render.faults import UNKNOWN_FAULT_COLOUR
@@ -142,3 +142,13 @@ def test_the_page_of_an_empty_history_says_so_and_draws_nothing():
     page = render_report({"name": "t"}, History(), {"valid": "unknown"})
     assert "no operations completed" in page and "<svg" not in page
     assert figures(timeline(History())) == []
+
+
+def test_a_history_without_times_still_draws():
+    """An imported history may carry no times: every op at 0 with no latency."""
+    h = History([Op(INVOKE, "txn", [["r", 1, None]], 0, 0), Op(OK, "txn", [["r", 1, [1]]], 0, 0),
+                 Op(INVOKE, "txn", [["append", 1, 2]], 1, 0),
+                 Op(INFO, "txn", [["append", 1, 2]], 1, 0)])
+    series = timeline(h)
+    assert series["throughput"]["by_f"]["txn"] == {"ok": [1.0], "fail": [0.0], "info": [1.0]}
+    assert [f["name"] for f in figures(series)] == ["latency", "quantiles", "throughput"]
