@@ -3,7 +3,9 @@ never show, which they show that nobody added, and how long elements took to app
 
 The history holds ``add`` ops (value: one element, an int or a string, unique per add) and
 ``read`` ops (an ``ok`` read's value: the list of elements present, None read as empty).
-Nemesis ops are ignored; any other client ``f`` is refused (BadInputError).
+Nemesis ops and ``member-read`` ops (one member's state after the final heal:
+:mod:`faultline.checkers.member_state`) are ignored; any other client ``f`` is refused
+(BadInputError).
 
 Definitions (Jepsen's ``set-full``, ``jepsen/checker.clj``; indices are history positions,
 one clock, so "after" is real time as the harness saw it). For an element e:
@@ -58,6 +60,7 @@ from faultline.core.errors import BadInputError
 from faultline.core.history import History, Pair
 from faultline.core.op import FAIL, NEMESIS, OK, Op
 from faultline.core.result import UNKNOWN, Result
+from faultline.core.vocabulary import MEMBER_READ
 
 KIND = "set"
 ADD = "add"
@@ -168,7 +171,7 @@ def _collect(history: Sequence[Op]) -> tuple[dict[Any, Pair], list[_Read], dict[
     pairs = history.pairs() if isinstance(history, History) else History(history).pairs()
     for pair in pairs:
         inv = pair.invoke
-        if inv.process == NEMESIS:
+        if inv.process == NEMESIS or inv.f == MEMBER_READ:
             continue
         if inv.f == ADD:
             e = _element(inv, inv.value)

@@ -10,3 +10,9 @@ match (the register was not ``expected`` at its linearization point). Not a no-o
 
 READ_FS = frozenset({"read", "get"})
 """The ``f`` values that read a register or a key."""
+
+MEMBER_READ = "member-read"
+"""The ``f`` of a read of one member's own state, taken after the final heal to compare
+members (the set workload's final generator issues one per member; the client reads the
+member it is bound to locally: etcd serializable, ZooKeeper after a sync). It changes
+nothing, so its unknown outcome is ``fail``, like a read's."""

@@ -21,6 +21,7 @@ from typing import Any, Mapping
 
 from faultline.core.errors import BadInputError
 from faultline.core.op import FAIL, INFO
+from faultline.core.vocabulary import MEMBER_READ
 from faultline.dbs.protocol import DB
 
 DEFAULT_CLIENT_TIMEOUT_S = 5.0
@@ -75,7 +76,7 @@ def unknown_outcome_type(f: str) -> str:
     recorded ``fail`` (as Jepsen does): the checker loses nothing, and the process is not
     retired. Anything that may write is ``info``.
     """
-    return FAIL if f == "read" else INFO
+    return FAIL if f == "read" or f == MEMBER_READ else INFO
 
 
 def decode_value(raw: bytes) -> int | str:

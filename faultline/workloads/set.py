@@ -8,13 +8,23 @@ Ops (what the clients implement; ``key`` is None, the test has one set):
 - ``{"f": "read", "value": None}``: read the whole set; the ``ok`` completion carries the
   elements read, a list of ints in any order (``[]`` for an empty set).
 
+- ``{"f": "member-read", "value": None, "process": p}``: read the whole set from the one
+  member process ``p``'s client is bound to, locally (etcd: serializable; ZooKeeper: after
+  a ``sync`` on that server), whatever the read mode.
+
 Generation: every op is a read with probability ``set_read_fraction``, else the add of
 the next element. Once the cluster has healed, the final generator reads the whole set
-once more: the read that tells whether an acknowledged add was lost.
+once more (the read that tells whether an acknowledged add was lost), then reads every
+member on its own, twice, :data:`MEMBER_ROUND_GAP_S` apart: the first client thread bound
+to each member does it (thread ``t`` talks to node ``t % nodes``; with fewer threads than
+nodes, the members without one are not read).
 
-Checking: :class:`faultline.checkers.set_full.SetFullChecker` (Jepsen's set-full: lost,
-stale, never-read and unexpected elements, flapping, visibility latencies);
-``set_linearizable`` makes stale reads invalid too (set-full's ``:linearizable?``).
+Checking (:class:`SetChecker`): :class:`faultline.checkers.set_full.SetFullChecker`
+(Jepsen's set-full: lost, stale, never-read and unexpected elements, flapping, visibility
+latencies; ``set_linearizable`` makes stale reads invalid too, set-full's
+``:linearizable?``), and the members' final state
+(:func:`faultline.checkers.member_state.check_member_state`), in the result's ``members``:
+members that disagree make the test invalid.
 """
 
 from __future__ import annotations
@@ -22,13 +32,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from faultline.checkers.member_state import check_member_state
 from faultline.checkers.set_full import SetFullChecker
-from faultline.core.generator.basic import once
+from faultline.core.generator.basic import concat, once
 from faultline.core.generator.context import Context
 from faultline.core.generator.protocol import PENDING, OpResult, fill_op
+from faultline.core.generator.timing import sleep
 from faultline.core.history import History
 from faultline.core.op import Op
 from faultline.core.options import Option
+from faultline.core.result import Result
+from faultline.core.vocabulary import MEMBER_READ
 from faultline.workloads.txn_support import option
 
 ADD = "add"
@@ -37,9 +51,36 @@ READ = "read"
 SET_READ_FRACTION = Option("set_read_fraction", 0.1, "probability that an op reads the whole "
                            "set (else it adds the next element)", float, minimum=0,
                            maximum=1, metavar="P")
+MEMBER_ROUND_GAP_S = 1.0
+"""Between the two rounds of member reads: a member that was still applying the last
+writes in the first round is judged on the second."""
+DEFAULT_NODES = 3
 SET_LINEARIZABLE = Option("set_linearizable", False, "stale set reads (an element missing "
                           "from a read begun after its add was known) make the test invalid",
                           bool)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberReads:
+    """One ``member-read`` by each client thread in ``threads`` (its current process),
+    each as soon as that thread is free; exhausted when all are issued."""
+
+    threads: tuple[int, ...]
+
+    def op(self, test: Mapping[str, Any], ctx: Context) -> OpResult:
+        left = tuple(t for t in self.threads if t in ctx.workers)
+        if not left:
+            return None
+        for t in left:
+            if t in ctx.free_threads:
+                filled = fill_op({"f": MEMBER_READ, "value": None, "process": ctx.workers[t]},
+                                 ctx)
+                if filled is not None:
+                    return filled, MemberReads(tuple(x for x in left if x != t))
+        return PENDING, MemberReads(left)
+
+    def update(self, test: Mapping[str, Any], ctx: Context, event: Op) -> "MemberReads":
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +117,35 @@ class SetWorkload:
         return SetGenerator(0, float(option(test, SET_READ_FRACTION)))
 
     def final_generator(self, test: Mapping[str, Any], history: History) -> Any:
-        """One read of the whole set, once the cluster has recovered."""
-        return once({"f": READ, "value": None})
+        """One read of the whole set, then two rounds of member reads (the module doc)."""
+        members = MemberReads(tuple(range(min(int(test.get("nodes") or DEFAULT_NODES),
+                                              int(test.get("concurrency") or 1)))))
+        return concat(once({"f": READ, "value": None}), members, sleep(MEMBER_ROUND_GAP_S),
+                      members)
 
-    def checker(self, test: Mapping[str, Any]) -> SetFullChecker:
-        return SetFullChecker(linearizable=bool(option(test, SET_LINEARIZABLE)))
+    def checker(self, test: Mapping[str, Any]) -> "SetChecker":
+        return SetChecker(linearizable=bool(option(test, SET_LINEARIZABLE)))
+
+
+class SetChecker:
+    """set-full, with the members' final state in ``members``. The verdict is set-full's,
+    made ``false`` when the members disagree; a member-state ``unknown`` (fewer than two
+    members read) is shown but leaves set-full's verdict as it is: it is a check that could
+    not be made, not doubt about the set's history."""
+
+    def __init__(self, *, linearizable: bool = False):
+        self.set_full = SetFullChecker(linearizable=linearizable)
+
+    def check(self, test: Mapping[str, Any], history: Any, opts: Mapping[str, Any]) -> Result:
+        checked = self.set_full.check(test, history, opts)
+        members = check_member_state(history)
+        if members is None:
+            return checked
+        valid = False if members.valid is False else checked.valid
+        return Result(valid, {**checked.data, "members": members.to_dict()}, checked.error)
 
 
 WORKLOAD = SetWorkload()
 
-__all__ = ["ADD", "READ", "SET_LINEARIZABLE", "SET_READ_FRACTION", "SetGenerator", "SetWorkload",
-           "WORKLOAD"]
+__all__ = ["ADD", "MEMBER_ROUND_GAP_S", "MemberReads", "READ", "SET_LINEARIZABLE",
+           "SET_READ_FRACTION", "SetChecker", "SetGenerator", "SetWorkload", "WORKLOAD"]

@@ -1,7 +1,8 @@
 """`faultline test --workload set` end to end on real 3-node clusters.
 
 Issue 9's set acceptance: a short run per db is valid, and so is the set on etcd under
-kill (a known negative): every acknowledged add is in the final read, nothing unexpected.
+kill (a known negative): every acknowledged add is in the final read, nothing unexpected,
+and every member, read on its own after the final heal, holds the same set.
 Each run removes its cluster (checked by ``faultline_test``).
 """
 
@@ -38,6 +39,9 @@ def test_set_short_run_is_valid(tmp_path, db):
     assert acked <= set(final_read(history))  # what the checker said, seen directly
     assert counts["lost"] == counts["unexpected"] == 0 and counts["stable"] >= len(acked)
     assert found["latencies_ms"]["visible_after_ack"]["count"] >= len(acked)
+    members = found["members"]  # every member read on its own after the final read agrees
+    assert members["valid"] is True and sorted(members["members"]) == ["n1", "n2", "n3"]
+    assert all(m["count"] == len(final_read(history)) for m in members["members"].values())
     with open(f"{run_dir}/report.html") as f:
         assert "Latencies (ms)" in f.read()
 
@@ -53,3 +57,4 @@ def test_set_on_etcd_under_kill_is_valid(tmp_path):
     acked = {op["value"] for op in history if op["f"] == "add" and op["type"] == "ok"}
     assert len(acked) >= 300 and acked <= set(final_read(history))
     assert found["counts"]["lost"] == 0
+    assert found["members"]["valid"] is True, found["members"]  # the killed ones caught up

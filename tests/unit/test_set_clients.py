@@ -171,3 +171,21 @@ def test_zk_failed_read_is_fail():
         zk.inject["get_children"] = [kx.ConnectionLoss()]
         assert (await zk_do(client, "read"))[0] == FAIL
     zk_run("plain", scenario)
+
+
+def test_etcd_member_read_is_serializable_in_any_read_mode_and_fails_when_unknown():
+    listing = json.dumps({"kvs": [{"key": b64(b"t/set/1")}]}).encode()
+    outcome, sent = etcd_invoke(Op("invoke", "member-read"), (200, listing))
+    assert outcome == (OK, [1], None) and sent[0][1]["serializable"] is True
+    assert etcd_invoke(Op("invoke", "member-read"), Lost("reset"))[0][0] == FAIL
+
+
+def test_zk_member_read_syncs_in_plain_mode_too():
+    async def scenario(client, zk):
+        assert await zk_do(client, "add", 4) == (OK, 4, None)
+        zk.calls.clear()
+        assert await zk_do(client, "member-read") == (OK, [4], None)
+        assert zk.calls == ["sync", "get_children"]
+        zk.inject["get_children"] = [kx.ConnectionLoss()]
+        assert (await zk_do(client, "member-read"))[0] == FAIL
+    zk_run("plain", scenario)

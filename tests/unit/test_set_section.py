@@ -53,3 +53,18 @@ def test_the_report_page_draws_a_set_result_with_its_section():
     results = {"valid": False, "workload": check_set_full(history).to_dict()}
     page = render_report({"name": "set"}, history, results)
     assert "Duplicated elements" in page and "INVALID" in page
+
+
+def test_members_that_disagree_are_shown_with_what_each_lacks():
+    from faultline.workloads.set import WORKLOAD
+
+    h = H().add(0, 0).add(0, 1).read(1, [0, 1])
+    h.inv(0, "member-read").ok(0, "member-read", [0, 1], node="n1")
+    h.inv(1, "member-read").ok(1, "member-read", [0], node="n2")
+    history = History(h.ops)
+    result = WORKLOAD.checker({}).check({}, history, {}).to_dict()
+    html = checker_section("workload", result, history)
+    assert "MEMBERS DISAGREE" in html
+    n2 = html.split("<td>n2</td>")[1].split("</tr>")[0]
+    assert n2.startswith("<td class=n>1</td><td>0</td><td class=n>1</td><td>1</td>")
+    assert '"members"' not in html  # drawn, not dumped as JSON

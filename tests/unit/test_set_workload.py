@@ -61,9 +61,21 @@ def test_same_seed_same_ops():
     assert a == b
 
 
-def test_final_generator_reads_the_whole_set_once():
-    final = simulate(set_workload.final_generator({}, run({}, 0.3)), concurrency=3)
-    assert [(op.type, op.f) for op in final] == [("invoke", "read"), ("ok", "read")]
+def test_final_generator_reads_the_whole_set_then_each_member_twice():
+    test = {"nodes": 3, "concurrency": 5}
+    final = simulate(set_workload.final_generator(test, run({}, 0.3)), concurrency=5)
+    invokes = [op for op in final if op.type == INVOKE]
+    assert invokes[0].f == "read"
+    members = [op for op in invokes if op.f == "member-read"]
+    # threads 0, 1, 2 (one per node: thread t talks to node t % 3), in two rounds 1 s apart
+    assert sorted(op.process for op in members) == [0, 0, 1, 1, 2, 2] and len(invokes) == 7
+    rounds = sorted(op.time for op in members)
+    assert rounds[3] - rounds[2] >= 1e9
+    # fewer threads than nodes: only the members with a thread are read
+    few = simulate(set_workload.final_generator({"nodes": 5, "concurrency": 2}, run({}, 0.1)),
+                   concurrency=2)
+    assert sorted(op.process for op in few if op.type == INVOKE and op.f == "member-read") \
+        == [0, 0, 1, 1]
 
 
 def test_checker_valid_on_a_correct_set_invalid_when_acknowledged_adds_go():
@@ -78,8 +90,8 @@ def test_checker_valid_on_a_correct_set_invalid_when_acknowledged_adds_go():
 
 
 def test_set_linearizable_option_reaches_the_checker():
-    assert set_workload.checker({}).linearizable is False
-    assert set_workload.checker({"set_linearizable": True}).linearizable is True
+    assert set_workload.checker({}).set_full.linearizable is False
+    assert set_workload.checker({"set_linearizable": True}).set_full.linearizable is True
 
 
 def test_spec_takes_the_options_and_refuses_bad_ones():

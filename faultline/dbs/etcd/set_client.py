@@ -8,6 +8,7 @@ Mapping (elements are ints; the set lives under ``<key_prefix>/set/``):
   ``serializable`` in that read mode (the node answers from its own state: possibly
   stale), linearizable otherwise. The elements are the keys' last path segments, in
   etcd's key order (not numeric).
+- member-read -> the same ``Range``, always ``serializable``: what this member holds.
 
 The connection, the read mode and every error's classification are the register
 client's (:class:`~faultline.dbs.etcd.client.EtcdClient` and its ``post``,
@@ -25,6 +26,7 @@ import json
 from typing import Any, Mapping
 
 from faultline.core.op import OK, Op
+from faultline.core.vocabulary import MEMBER_READ
 from faultline.dbs.client_support import encode_value, unknown_outcome_type
 from faultline.dbs.etcd.client import PUT, RANGE, EtcdClient, etcd_options
 
@@ -77,8 +79,9 @@ class EtcdSetClient(EtcdClient):
         f = op.f
         if f == "add":
             path, body = PUT, add_request(self._set_prefix, op.value)
-        elif f == "read":
-            path, body = RANGE, read_request(self._set_prefix, self._serializable)
+        elif f == "read" or f == MEMBER_READ:
+            path, body = RANGE, read_request(self._set_prefix,
+                                             self._serializable or f == MEMBER_READ)
         else:
             raise ValueError(f"the etcd set client does not do f={f!r}")
         payload = await self.post(op, path, body)

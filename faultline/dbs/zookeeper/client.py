@@ -154,11 +154,13 @@ class ZooKeeperClient:
 
     # -- operations ------------------------------------------------------------------
 
-    async def _read(self, path: str, fetch: Callable[..., Any] | None = None) -> Any:
+    async def _read(self, path: str, fetch: Callable[..., Any] | None = None,
+                    sync: bool | None = None) -> Any:
         """What ``fetch`` (a bound ``*_async`` read, ``get_async`` by default: (data, stat))
-        answers for ``path`` in the read mode, None when it does not exist."""
+        answers for ``path``, None when it does not exist; after a ``sync`` when ``sync``
+        says so (None: as the read mode says)."""
         fetch = fetch or self._zk.get_async
-        if self._sync_reads:
+        if self._sync_reads if sync is None else sync:
             synced = self._send(self._zk.sync_async, path)
             try:
                 got = self._send(fetch, path)

@@ -14,6 +14,8 @@ Mapping (elements are ints; the set is the znode ``/<key_prefix>/set``, created 
   own state in mode ``plain`` (may be stale); in mode ``sync`` a ``sync`` is pipelined
   before it, as the register client does for ``get``. The elements are the children's
   names (a name that is not an int is returned as text, for the checker to see).
+- member-read -> ``sync`` then ``get_children`` whatever the read mode: what this server
+  holds once it has caught up with the leader.
 
 Sessions, the kazoo bridge and the classification table are the register client's
 (:class:`~faultline.dbs.zookeeper.client.ZooKeeperClient`; docs/clients.md).
@@ -27,6 +29,7 @@ from typing import Any, Callable, Mapping
 from kazoo import exceptions as kx
 
 from faultline.core.op import FAIL, INFO, OK, Op
+from faultline.core.vocabulary import MEMBER_READ
 from faultline.dbs.client_support import client_timeout, encode_value, key_prefix, read_mode
 from faultline.dbs.zookeeper import DB as ZOOKEEPER
 from faultline.dbs.zookeeper.client import (ZooKeeperClient, _back_off_if_not_sent,
@@ -61,10 +64,11 @@ class ZooKeeperSetClient(ZooKeeperClient):
         self._deadline = self._loop.time() + self._timeout
         if f == "add":
             return await self._add(op, f"{self._set}/{op.value}", encode_value(op.value))
-        if f != "read":
+        if f != "read" and f != MEMBER_READ:
             raise ValueError(f"the ZooKeeper set client does not do f={f!r}")
         try:
-            names = await self._read(self._set, self._zk.get_children_async)
+            names = await self._read(self._set, self._zk.get_children_async,
+                                     sync=True if f == MEMBER_READ else None)
         except Exception as e:  # noqa: BLE001 - every error of the last request is classified
             await _back_off_if_not_sent(e)
             kind, error = classify_zk_error(f, e)

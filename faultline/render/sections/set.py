@@ -1,7 +1,8 @@
 """The section of a set-full result (:func:`faultline.checkers.set_full.check_set_full`):
 how many elements fell in each class and which, the lost and unexpected elements with
 when they were added and first or last seen, the worst stale reads, flapping and
-duplicated elements, and the visibility latencies."""
+duplicated elements, the visibility latencies, and the members' final state (what each
+member holds, and lacks of what others hold) when the result has one."""
 
 from __future__ import annotations
 
@@ -50,6 +51,20 @@ def _rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _members(result: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The members' final state (:mod:`faultline.checkers.member_state`) as rows."""
+    found = result.get("members")
+    if not isinstance(found, Mapping):
+        return None
+    rows = [{"node": node, **{k: str(m.get(k, ""))[:ELEMENTS_SHOWN]
+                              for k in ("elements", "missing", "only_here")},
+             "count": m.get("count"), "missing_count": m.get("missing_count"),
+             "only_here_count": m.get("only_here_count"), "read_s": m.get("read_s")}
+            for node, m in (found.get("members") or {}).items()]
+    return {"valid": found.get("valid"), "rows": rows, "unread": found.get("unread") or [],
+            "reason": found.get("reason")}
+
+
 def render(name: str, result: Mapping[str, Any], history: History | None = None) -> str:
     examples = result.get("examples") or {}
     latencies = result.get("latencies_ms") or {}
@@ -60,9 +75,10 @@ def render(name: str, result: Mapping[str, Any], history: History | None = None)
                                                      "duplicated")},
         latencies=[{"name": n, "meaning": m, **latencies[n]} for n, m in LATENCIES
                    if n in latencies],
+        members=_members(result),
         left={k: v for k, v in result.items()
               if k not in {"valid", "kind", "error", "reason", "counts", "elements",
-                           "examples", "latencies_ms"}})
+                           "examples", "latencies_ms", "members"}})
 
 
 SECTION = Section(KIND, render)
