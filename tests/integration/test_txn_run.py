@@ -3,7 +3,8 @@
 Issue 12's acceptance: a 60 s list-append run on etcd under partition,kill,pause exits 0
 (strict serializable) with several thousand committed transactions; the same under
 partition with serializable reads is flagged with a named real-time anomaly; a ZooKeeper
-list-append run completes with a verdict and a report; a short rw-register run on each db.
+list-append run completes with a verdict and a report; a short rw-register run on each db
+(etcd over both transports).
 Every run removes its cluster.
 """
 
@@ -96,10 +97,12 @@ def test_zookeeper_list_append_gets_a_verdict_and_a_report(tmp_path):
         assert "list-append" in f.read()
 
 
-@pytest.mark.parametrize("db", ["etcd", "zookeeper"])
-def test_rw_register_short_run_is_valid(tmp_path, db):
+@pytest.mark.parametrize("db, transport", [("etcd", "http"), ("etcd", "grpc"),
+                                           ("zookeeper", "kazoo")])
+def test_rw_register_short_run_is_valid(tmp_path, db, transport):
     code, _, results, history = faultline_test(
-        tmp_path, "--db", db, "--workload", "rw-register", "--time-limit", "15")
+        tmp_path, "--db", db, "--workload", "rw-register", "--time-limit", "15",
+        "--transport", transport)
     elle = elle_result(results)
     assert (code, results["valid"]) == (0, True), (elle.get("anomaly_types"), elle.get("reason"))
     ok = committed(history)

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 
+import grpc
 import pytest
 from kazoo import exceptions as kx
 
@@ -347,3 +348,96 @@ def test_zk_failed_read_step_is_fail_and_sends_no_multi():
         assert "multi" not in zk.calls
     zk_run("rw-register", scenario)
 
+
+
+# -- etcd over gRPC -------------------------------------------------------------------
+
+class FakeKV:
+    """aetcd's KV stub's Txn over an in-memory store (keys are raw bytes); ``errors``
+    lists gRPC status codes the next calls fail with."""
+
+    def __init__(self):
+        self.kv, self.revision, self.requests, self.errors = {}, 1, [], []
+
+    async def Txn(self, request, timeout):  # noqa: N802 - the stub's name
+        from aetcd import rpc
+        self.requests.append(request)
+        if self.errors:
+            code, details = self.errors.pop(0)
+            raise grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), details)
+        held = all(self.kv.get(c.key, (b"", 0))[1] == c.mod_revision for c in request.compare)
+        if not held:
+            return rpc.TxnResponse(succeeded=False)
+        responses = []
+        for op in request.success:
+            if op.WhichOneof("request") == "request_range":
+                found = self.kv.get(op.request_range.key)
+                kvs = [] if found is None else [rpc.KeyValue(key=op.request_range.key, value=found[0],
+                                                             mod_revision=found[1])]
+                responses.append(rpc.ResponseOp(response_range=rpc.RangeResponse(kvs=kvs)))
+            else:
+                self.revision += 1
+                self.kv[op.request_put.key] = (op.request_put.value, self.revision)
+                responses.append(rpc.ResponseOp(response_put=rpc.PutResponse()))
+        return rpc.TxnResponse(succeeded=True, responses=responses)
+
+
+def grpc_run(workload, scenario):
+    from faultline.dbs.etcd.grpc_txn_client import EtcdGrpcTxnClient
+
+    async def main():
+        client = EtcdGrpcTxnClient(workload=workload, read_mode="serializable", prefix="t",
+                                   timeout_s=0.5)
+        kv = FakeKV()
+        client._channel_client._kv, client._loop, client.node = kv, asyncio.get_running_loop(), "n1"
+        return await scenario(client, kv)
+    return asyncio.run(main())
+
+
+def test_etcd_grpc_txns_read_then_commit_guarded():
+    async def scenario(client, kv):
+        done = await client.invoke(TEST, txn(("r", 1, None), ("append", 1, 1), ("r", 1, None)))
+        assert (done.type, done.value) == (OK, [["r", 1, None], ["append", 1, 1], ["r", 1, [1]]])
+        read, commit = kv.requests
+        assert read.success[0].request_range.serializable and not read.compare
+        assert [(c.key, c.mod_revision) for c in commit.compare] == [(b"t/1", 0)]
+        done = await client.invoke(TEST, txn(("r", 1, None), ("r", 2, None)))
+        assert (done.type, done.value) == (OK, [["r", 1, [1]], ["r", 2, None]])
+        assert len(kv.requests) == 3
+    grpc_run("list-append", scenario)
+
+
+@pytest.mark.parametrize("code, details, at, expected", [
+    (grpc.StatusCode.UNAVAILABLE, "failed to connect to all addresses", 0, (FAIL, "read: not-sent")),
+    (grpc.StatusCode.DEADLINE_EXCEEDED, "", 0, (FAIL, "read: timeout")),
+    (grpc.StatusCode.DEADLINE_EXCEEDED, "", 1, (INFO, "timeout")),
+    (grpc.StatusCode.UNAVAILABLE, "etcdserver: leader changed", 1, (INFO, "unavailable")),
+    (grpc.StatusCode.INVALID_ARGUMENT, "etcdserver: too many operations", 1, (FAIL, "invalid-argument")),
+])
+def test_etcd_grpc_classification(code, details, at, expected):
+    async def scenario(client, kv):
+        real = kv.Txn
+
+        async def txn_call(request, timeout):  # fail the read (at 0) or the commit (at 1)
+            if bool(request.compare) == bool(at):
+                kv.errors = [(code, details)]
+            return await real(request, timeout)
+        kv.Txn = txn_call
+        done = await client.invoke(TEST, txn(("w", 1, 1)))
+        assert done.type == expected[0] and done.error.startswith(expected[1]), done
+    grpc_run("rw-register", scenario)
+
+
+def test_etcd_grpc_guard_failure():
+    async def scenario(client, kv):
+        real = kv.Txn
+
+        async def txn_call(request, timeout):
+            if request.compare:
+                kv.kv[b"t/1"] = (b"7", 50)
+            return await real(request, timeout)
+        kv.Txn = txn_call
+        done = await client.invoke(TEST, txn(("r", 1, None), ("w", 1, 2)))
+        assert (done.type, done.error) == (FAIL, GUARD_FAILED)
+        assert kv.kv[b"t/1"] == (b"7", 50)
+    grpc_run("rw-register", scenario)

@@ -1,5 +1,6 @@
 """etcd 3.4: its descriptor (:data:`DB`), its register clients and its transactional ones
-(:mod:`faultline.dbs.etcd.txn_client`: list-append, rw-register; ``http`` only).
+(:mod:`faultline.dbs.etcd.txn_client`, :mod:`faultline.dbs.etcd.grpc_txn_client`:
+list-append, rw-register).
 
 Clients talk to a node over ``http`` (the JSON gateway through our own HTTP/1.1 client,
 :mod:`faultline.dbs.etcd.client`; the default: least harness CPU per op) or ``grpc``
@@ -31,9 +32,10 @@ DB = Database(
     transports=("http", "grpc"),
     clients={"register": {"http": "faultline.dbs.etcd.client:etcd_client_factory",
                           "grpc": "faultline.dbs.etcd.grpc_client:etcd_grpc_client_factory"},
-             # Transactions over the JSON gateway only (docs/workloads.md).
-             "list-append": {"http": "faultline.dbs.etcd.txn_client:list_append_client_factory"},
-             "rw-register": {"http": "faultline.dbs.etcd.txn_client:rw_register_client_factory"},
+             "list-append": {"http": "faultline.dbs.etcd.txn_client:list_append_client_factory",
+                             "grpc": "faultline.dbs.etcd.grpc_txn_client:list_append_client_factory"},
+             "rw-register": {"http": "faultline.dbs.etcd.txn_client:rw_register_client_factory",
+                             "grpc": "faultline.dbs.etcd.grpc_txn_client:rw_register_client_factory"},
              "set": {"http": "faultline.dbs.etcd.set_client:etcd_set_client_factory"}},
     probe_healthy=probes.etcd_healthy,
     probe_status=probes.etcd_status,

@@ -42,6 +42,8 @@ from faultline.dbs.etcd.client import (TXN, EtcdKeys, classify_status, classify_
 from faultline.dbs.etcd.http1 import HttpConnection, Lost, NotSent, ResponseTimeout
 from faultline.dbs.txn_values import ValueCodec, apply_mops, codec, touched_keys
 
+UNREADABLE = (ValueError, KeyError, TypeError, IndexError, binascii.Error)
+"""What decoding an answer raises when it is not what etcd sends."""
 GUARD_FAILED = "guard-failed"
 """``error`` of a ``fail`` transaction whose guard did not hold: a key it touched changed
 between its read and its commit, so nothing was applied."""
@@ -84,9 +86,19 @@ def parse_ranges(doc: Mapping[str, Any], n: int) -> list[tuple[bytes, int]]:
     return found
 
 
+class StepFailed(Exception):
+    """A step's request got no usable answer: the completion type and error text it
+    leaves the transaction with (read steps: always ``fail``)."""
+
+    def __init__(self, kind: str, error: str):
+        super().__init__(error)
+        self.kind, self.error = kind, error
+
+
 class EtcdTxnClient:
     """One logical process' connection to one etcd node, running transactions. See the
-    module doc."""
+    module doc. The two steps' requests are :meth:`_read` and :meth:`_commit`; a
+    transport subclass (gRPC) overrides those, ``open`` and ``close``."""
 
     def __init__(self, *, workload: str, read_mode: str, prefix: str, timeout_s: float):
         self._codec: ValueCodec = codec(workload)
@@ -112,55 +124,68 @@ class EtcdTxnClient:
         mops = op.value
         every, read, written = touched_keys(mops)
         deadline = self._loop.time() + self._timeout
-        f = "txn" if written else "read"  # a read-only transaction changes nothing
-        sent = await self._post(read_request([self._key64(k) for k in every], self._serializable),
-                                "read", deadline)
-        if isinstance(sent, tuple):
-            kind, error = sent
-            return op.with_(type=kind, node=self.node, error=error if not written else f"read: {error}")
         try:
-            seen = dict(zip(every, parse_ranges(sent, len(every))))
+            seen = dict(zip(every, await self._read(every, deadline)))
             snapshot = {k: self._codec.decode(raw) for k, (raw, _) in seen.items()}
-            if not written:
-                done, _ = apply_mops(mops, snapshot, self._codec.write_f)
-                return op.with_(type=OK, value=done, node=self.node)
-            _, values = apply_mops(mops, snapshot, self._codec.write_f)
-        except (ValueError, KeyError, TypeError, binascii.Error) as e:
+        except StepFailed as e:  # nothing was written: a definite fail
+            return op.with_(type=FAIL, node=self.node, error=f"read: {e.error}" if written else e.error)
+        except UNREADABLE as e:
             return op.with_(type=FAIL, node=self.node, error=f"unreadable response: {e}")
-        body = commit_request([(self._key64(k), seen[k][1]) for k in every],
-                              [self._key64(k) for k in read],
-                              [(self._key64(k), self._codec.encode(v)) for k, v in values.items()])
-        sent = await self._post(body, f, deadline)
-        if isinstance(sent, tuple):
-            kind, error = sent
-            return op.with_(type=kind, node=self.node, error=error)
-        if not sent.get("succeeded"):
-            return op.with_(type=FAIL, node=self.node, error=GUARD_FAILED)
+        done, values = apply_mops(mops, snapshot, self._codec.write_f)
+        if not written:
+            return op.with_(type=OK, value=done, node=self.node)
         try:
-            at_commit = parse_ranges(sent, len(read))
+            at_commit = await self._commit([(k, seen[k][1]) for k in every], read,
+                                           [(k, self._codec.encode(v)) for k, v in values.items()],
+                                           deadline)
+            if at_commit is None:
+                return op.with_(type=FAIL, node=self.node, error=GUARD_FAILED)
             snapshot.update((k, self._codec.decode(raw)) for k, (raw, _) in zip(read, at_commit))
-            done, _ = apply_mops(mops, snapshot, self._codec.write_f)
-        except (ValueError, KeyError, TypeError, binascii.Error) as e:
+        except StepFailed as e:
+            return op.with_(type=e.kind, node=self.node, error=e.error)
+        except UNREADABLE as e:
             return op.with_(type=INFO, node=self.node, error=f"unreadable response: {e}")
+        done, _ = apply_mops(mops, snapshot, self._codec.write_f)
         return op.with_(type=OK, value=done, node=self.node)
 
-    async def _post(self, body: bytes, f: str, deadline: float) -> Any:
-        """The decoded 200 response to a Txn, or (completion type, error) for ``f``."""
+    # -- the two steps' requests (JSON gateway) --------------------------------------
+
+    async def _read(self, keys: Sequence[Any], deadline: float) -> list[tuple[bytes, int]]:
+        """(raw value, mod_revision) of each key at one revision, in the read mode.
+        Raises StepFailed; ValueError & co. (UNREADABLE) for an answer it cannot read."""
+        doc = await self._post(read_request([self._key64(k) for k in keys], self._serializable),
+                               "read", deadline)
+        return parse_ranges(doc, len(keys))
+
+    async def _commit(self, guards: Sequence[tuple[Any, int]], reads: Sequence[Any],
+                      puts: Sequence[tuple[Any, bytes]], deadline: float) -> list[tuple[bytes, int]] | None:
+        """The guarded commit (module doc): the Ranges of ``reads`` as of the commit, or
+        None when the guard did not hold. Raises StepFailed or UNREADABLE."""
+        key64 = self._key64
+        doc = await self._post(commit_request([(key64(k), rev) for k, rev in guards],
+                                              [key64(k) for k in reads],
+                                              [(key64(k), raw) for k, raw in puts]), "txn", deadline)
+        if not doc.get("succeeded"):
+            return None
+        return parse_ranges(doc, len(reads))
+
+    def _time_left(self, deadline: float) -> float:
         left = deadline - self._loop.time()
         if left <= 0:
-            return FAIL, "timeout: no time left to send"
+            raise StepFailed(FAIL, "timeout: no time left to send")
+        return left
+
+    async def _post(self, body: bytes, f: str, deadline: float) -> Any:
+        """The decoded 200 response to a Txn; StepFailed classified for ``f``."""
         try:
-            status, payload = await self._conn.post(TXN, body, left)
+            status, payload = await self._conn.post(TXN, body, self._time_left(deadline))
         except (NotSent, Lost, ResponseTimeout) as e:
             if isinstance(e, NotSent):
                 await asyncio.sleep(NOT_SENT_BACKOFF_S)
-            return classify_transport_error(f, e)
+            raise StepFailed(*classify_transport_error(f, e)) from None
         if status != 200:
-            return classify_status(f, status, payload)
-        try:
-            return json.loads(payload)
-        except ValueError as e:
-            return (FAIL if f == "read" else INFO), f"unreadable response: {e}"
+            raise StepFailed(*classify_status(f, status, payload))
+        return json.loads(payload)
 
     async def teardown(self, test: Mapping[str, Any]) -> None:
         """Keys are left in place (the prefix is unique per test)."""
@@ -182,6 +207,6 @@ def etcd_txn_client_factory(workload: str):
 list_append_client_factory = etcd_txn_client_factory("list-append")
 rw_register_client_factory = etcd_txn_client_factory("rw-register")
 
-__all__ = ["EtcdTxnClient", "GUARD_FAILED", "commit_request", "etcd_txn_client_factory",
+__all__ = ["EtcdTxnClient", "GUARD_FAILED", "StepFailed", "UNREADABLE", "commit_request", "etcd_txn_client_factory",
            "list_append_client_factory", "parse_ranges", "read_request",
            "rw_register_client_factory"]
