@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+from faultline.checkers.elle import KIND
 from faultline.core.history import History
 from faultline.render.cycle_figure import REL_COLOURS, REL_WORDS, cycle_layout
 from faultline.render.markup import render_template
 from faultline.render.sections import Section
 
-KIND = "elle"  # faultline.checkers.elle.KIND; the section reads results, not the checker
 CASES_SHOWN = 3
 """Anomalies shown per type (the result keeps a few more; results.json has them)."""
 MOP_CHARS = 90
