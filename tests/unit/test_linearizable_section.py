@@ -48,13 +48,14 @@ def test_keys_left_after_the_first_invalid_one_say_not_checked_not_unknown():
     assert tally["not checked (stopped at the first invalid key; --full checks all)"] >= 1
     assert "not checked (stopped at the first invalid key; --full checks all)" in html
     assert "undecided key" not in html  # not checked is not undecided
+    assert "<code>faultline check --full history.jsonl</code>" in html
 
 
 def test_a_full_check_names_every_invalid_key():
     result, html = section(keyed_history(["a", "c"], ["b"]), full=True)
     assert key_tally(result["keys"]) == [("valid", 1), ("invalid", 2)]
     assert re.search(r"keys: 1 valid, 2 invalid</p>", html)
-    assert "not linearizable: a, c" in html
+    assert "not linearizable: a, c" in html and "--full history.jsonl" not in html
 
 
 def test_an_unknown_verdict_says_which_budget_and_how_far_it_got():

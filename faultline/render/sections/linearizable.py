@@ -39,8 +39,10 @@ def render(name: str, result: Mapping[str, Any], history: History | None = None)
                  and r.get("checked") is not False]
     cx = result.get("counterexample") if isinstance(result.get("counterexample"), Mapping) \
         else None
+    tally = key_tally(keys)
     return render_template(
-        "linearizable.html", result_name=name, result=result, tally=key_tally(keys),
+        "linearizable.html", result_name=name, result=result, tally=tally,
+        not_checked=dict(tally).get(NOT_CHECKED, 0),
         invalid_keys=invalid[:KEYS_LISTED], invalid_more=max(0, len(invalid) - KEYS_LISTED),
         undecided=undecided[:KEYS_LISTED], undecided_more=max(0, len(undecided) - KEYS_LISTED),
         cx=cx, sentence=counterexample_sentence(cx) if cx else "",
