@@ -96,5 +96,5 @@ def test_zookeeper_sync_reads_under_every_fault_kind_complete_with_a_verdict(tmp
     assert results["valid"] in (True, False)
     assert nemesis_kinds(run_dir) == set(FAULTS)
     report = open(os.path.join(run_dir, "report.html")).read()
-    assert "<h2>Timeline</h2>" in report and "<svg" in report
+    assert "<h2>Latency and throughput</h2>" in report and "<svg" in report
     assert_cleaned_up(run_dir, proc.stderr)

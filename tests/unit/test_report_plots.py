@@ -127,7 +127,7 @@ def test_latency_ticks_read_as_durations():
 
 def test_the_page_inlines_three_plots_with_their_own_ids_and_nothing_from_elsewhere():
     page = render_report({"name": "t"}, faulty_history(), {"valid": True})
-    assert "<h2>Timeline</h2>" in page
+    assert "<h2>Latency and throughput</h2>" in page
     for name in ("latency", "quantiles", "throughput"):
         assert f'<figure class=plot id="{name}">' in page
     assert page.count("<svg") == 3 and "<?xml" not in page and "DOCTYPE svg" not in page
