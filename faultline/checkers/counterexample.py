@@ -3,7 +3,8 @@
 For an illegal key: the op that cannot be linearized, the longest linearizable prefix the
 search found before it (in linearization order, each op with the model state after it,
 and the state it ends in), and the
-ops concurrent with it that were still pending there. When the write-order constraints
+ops concurrent with it that were still pending there; ``source``, when values are unique,
+the write whose value the op observed. When the write-order constraints
 prove the key illegal before any search, ``conflict`` names the other op involved,
 ``shape`` the anomaly (stale-read, future-read, order-cycle) and ``explanation`` says it in
 words.
@@ -12,6 +13,8 @@ words.
 from __future__ import annotations
 
 from typing import Any
+
+from faultline.checkers.order import producer_of
 
 
 def jsonable(value: Any) -> Any:
@@ -72,6 +75,9 @@ def counterexample(model: Any, key: Any, search: Any) -> dict[str, Any]:
     entries = search.entries
     blocked = stuck["blocked"]
     extra: dict[str, Any] = {}
+    source = producer_of(entries, blocked) if blocked is not None else None
+    if source is not None:
+        extra["source"] = describe_entry(model, entries[source])
     if "conflict" in stuck:
         first, then = entries[blocked], entries[stuck["conflict"]]
         extra["conflict"] = describe_entry(model, then)

@@ -120,6 +120,16 @@ def _drop_real_time(entries: list[Entry]) -> None:
             e.preds &= ~finished
 
 
+def producer_of(entries: list[Entry], i: int) -> int | None:
+    """The entry that wrote the version entry ``i`` observed (the write a read saw), when
+    the hints apply and one did; None otherwise (the initial value, no hints)."""
+    view = entries[i].view
+    if view is None or view[0] not in ("read", "cas"):
+        return None
+    p = _producers([e.view for e in entries]).get(view[1])
+    return p if p != i else None
+
+
 def contradiction(entries: list[Entry]) -> tuple[int, int] | None:
     """A pair (i, p) where the constraints say i precedes p, yet p completed before i was
     invoked: no linearization exists. Found in O(constraints); catches the common shapes

@@ -6,7 +6,8 @@ runs to the right edge), coloured by outcome. The last ops of the longest linear
 prefix carry their place in it and a linearization point (the points, joined, are the
 order the search found); the register's value after each of them runs along a lane of
 its own; the prefix's end is a line, the failing op is outlined in red, the op it
-conflicts with (when the write-order constraints proved it) in orange.
+conflicts with (when the write-order constraints proved it) in orange, the write whose
+value it read (when values are unique) in green.
 
 :func:`figure_data` computes all of that as data (lanes, bars, marks, in seconds since the
 test started, or in history indices when there is no history); :func:`counterexample_figure`
@@ -35,7 +36,7 @@ unknown outcome, which the search drops; ops invoked after the failing op comple
 VALUE_CHARS = 18
 NS = 1_000_000_000
 
-ROLES = ("failing", "conflict", "witness", "prefix", "concurrent", "other")
+ROLES = ("failing", "conflict", "witness", "source", "prefix", "concurrent", "other")
 """A bar's role, in order of precedence (an op with two is drawn as the first)."""
 
 
@@ -63,6 +64,7 @@ def figure_data(cx: Mapping[str, Any], history: History | None = None, *,
     take(cx.get("op"), "failing")
     take(cx.get("conflict"), "conflict")
     take(cx.get("witness"), "witness")
+    take(cx.get("source"), "source")
     first_shown = max(0, len(prefix) - prefix_shown)
     for k in range(first_shown, len(prefix)):
         take(prefix[k], "prefix", k + 1)
@@ -212,7 +214,7 @@ def _window(bars: Sequence[Mapping[str, Any]]) -> list[float]:
             spans.append((b["start"], b["end"]))
         elif b["role"] == "prefix" and b["point"] is not None:
             spans.append((b["point"], b["point"]))
-        elif b["role"] in ("failing", "conflict", "witness"):
+        elif b["role"] in ("failing", "conflict", "witness", "source"):
             spans.append((b["start"], b["start"]))
     spans = spans or [(b["start"], b["start"]) for b in bars]
     if not spans:
@@ -238,7 +240,7 @@ LANE_H = 26
 TOP = 34  # the value lane and the axis labels above the lanes
 OPEN_TAIL = 0.04  # share of the width added right of the window for open bars
 ROLE_STROKE = {"failing": ("#c00000", 3), "conflict": ("#e07000", 2.5),
-               "witness": ("#e07000", 1.5)}
+               "witness": ("#e07000", 1.5), "source": ("#1b7a1b", 2.5)}
 
 
 def layout(data: Mapping[str, Any], width: int = WIDTH) -> dict[str, Any]:
@@ -324,7 +326,7 @@ def _tip(bar: Mapping[str, Any], unit: str) -> str:
     text = f"{span} process {bar['process']}: {bar['description']} [{bar['outcome']}]{when}"
     if bar["order"] is not None:
         text += f"; #{bar['order']} of the prefix, value after it: {_short(bar['state'])}"
-    if bar["role"] in ("failing", "conflict", "witness"):
+    if bar["role"] in ("failing", "conflict", "witness", "source"):
         text += f" ({bar['role']})"
     return text
 

@@ -111,6 +111,7 @@ def test_a_counterexample_the_write_order_proved_marks_the_conflicting_op():
     data = figure_data(cx, history)
     roles = by_role(data)
     assert [b["description"] for b in roles["conflict"]] == ["write 2"]
+    assert [b["description"] for b in roles["source"]] == ["write 1"]  # the value it read
     assert roles["failing"][0]["description"] == "read 1"
     assert data["prefix_end"] is None and data["values"] == []  # no search, no prefix
 
