@@ -477,8 +477,12 @@ def find_anomalies(graph: DepGraph, txns: Sequence[Any], wanted: Iterable[str] |
     count as the graph has them: add real-time edges for the -realtime types, process edges
     for the -process ones. ``stats``, if given, receives ``sccs``, ``largest_scc``, and
     ``stopped_in_scc`` (the size of the component the clock ran out in) when it did.
+    ``txns`` are the graph's transactions (one per node), as the edge builders took them.
     """
-    order = [t for t in CYCLE_TYPES if wanted is None or t in set(wanted)]
+    if len(txns) != len(graph):
+        raise ValueError(f"{len(txns)} transactions for a graph of {len(graph)} nodes")
+    wanted = set(CYCLE_TYPES) if wanted is None else set(wanted)
+    order = [t for t in CYCLE_TYPES if t in wanted]
     clock = _Clock(deadline)
     out = graph.adjacency()
     comps = strongly_connected_components(out)
