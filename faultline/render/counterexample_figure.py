@@ -50,7 +50,10 @@ def figure_data(cx: Mapping[str, Any], history: History | None = None, *,
     unknown, open to the end), "outcome", "role", "order" (1-based place in the prefix or
     None), "point" (its linearization point, prefix ops only), "state" (after it),
     "description"}], "values": [{"from", "to", "value"}], "prefix_end": t | None,
-    "prefix_len": n, "hidden_prefix": n, "failing": index | None, "final_state": ...}``
+    "prefix_len": n, "hidden_prefix": n, "failing": index | None, "final_state": ...,
+    "long_pending": [index, ...] (pending ops invoked before the window and never
+    completed: not drawn, the table lists them), "searched": bool (False when the
+    write-order constraints proved it without a search)}``
     """
     when = _clock(history)
     prefix = list(cx.get("prefix") or [])
@@ -77,8 +80,14 @@ def figure_data(cx: Mapping[str, Any], history: History | None = None, *,
             bar["point"] = points[bar["order"] - 1]
             bar["state"] = prefix[bar["order"] - 1].get("state")
     window = _window(bars)
+    # pending since before the window and to the end: a bar across the whole figure says
+    # nothing the table below does not, so these are counted, not drawn
+    long_pending = [b["index"] for b in bars if b["role"] == "concurrent"
+                    and b["end"] is None and b["start"] < window[0]]
+    bars = [b for b in bars if b["index"] not in long_pending]
     if history is not None and bars:
-        known = {b["index"] for b in bars} | {e.get("index") for e in prefix}
+        known = {b["index"] for b in bars} | {e.get("index") for e in prefix} | \
+            set(long_pending)
         bars += _others(cx, history, known, window, when, others_shown)
     lanes = sorted({b["process"] for b in bars}, key=_process_order)
     lane_of = {p: i for i, p in enumerate(lanes)}
@@ -106,6 +115,8 @@ def figure_data(cx: Mapping[str, Any], history: History | None = None, *,
         "hidden_prefix": first_shown,
         "failing": failing.get("index") if isinstance(failing, Mapping) else None,
         "final_state": cx.get("state"),
+        "long_pending": long_pending,
+        "searched": bool(prefix) or "conflict" not in cx,
     }
 
 

@@ -122,8 +122,22 @@ def test_an_op_open_since_long_before_does_not_stretch_the_window():
     history = History([*early, *late])
     data = figure_data(counterexample(history), history)
     (write7,) = [b for b in data["bars"] if b["description"] == "write 7"]
-    assert write7["end"] is None and write7["start"] == 0.0
+    assert write7["end"] is None and write7["start"] == 0.0  # in the prefix: drawn
     assert data["window"][0] == 10.0  # the window is the ops that explain it
+
+
+def test_ops_pending_since_before_the_window_are_counted_not_drawn():
+    early = timed((INVOKE, "cas", [5, 6], 9, 0))  # pending from the start, never completes
+    late = [op.with_(time=op.time + 10_000 * MS) for op in stale_read()]
+    history = History([*early, *late])
+    cx = counterexample(history, prune=True)  # proved: everything overlapping is pending
+    assert "cas 5 -> 6" in [c["description"] for c in cx["concurrent"]]
+    data = figure_data(cx, history)
+    assert data["long_pending"] == [0] and not data["searched"]
+    assert 0 not in [b["index"] for b in data["bars"]]
+    html = str(counterexample_figure(cx, history))
+    assert "not drawn: 1 op of unknown outcome pending since before this window" in html
+    assert "cas 5 -&gt; 6" in html  # in the table
 
 
 def test_ops_of_the_prefix_before_the_window_are_not_drawn_as_others():
