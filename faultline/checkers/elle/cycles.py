@@ -295,13 +295,73 @@ def _anchors(comp: _Component, auto: _Automaton) -> Iterator[tuple[int, int, _Zo
     if auto.nonadjacent:
         yield from _nonadjacent_anchors(comp, auto, inner, cyc)
     elif auto.single:
-        path = comp.sub_components(auto.path_rels)
-        for i, j in inner:
-            if path[j] >= path[i]:
-                yield i, j, _Zone(path, path[i], path[j])
+        yield from _single_anchors(comp, auto, inner)
     else:
         for i, j in inner:
             yield i, j, _Zone(cyc, cyc[i], cyc[i])
+
+
+def _single_anchors(comp: _Component, auto: _Automaton, inner: list[tuple[int, int]],
+                    ) -> Iterator[tuple[int, int, _Zone]]:
+    """rw edges i -> j with a walk j ~> i over ww/wr (for a variant: and through at least one
+    variant step). Decided in the product of the component with "seen a variant step"
+    (state node * k + flag): same product component, else reachability bitsets over its
+    condensation, a block of target components at a time."""
+    variant = auto.variant
+    k = 2 if variant else 1
+    rels = auto.path_rels
+    succ: list[list[int]] = [[] for _ in range(len(comp.adj) * k)]
+    for i, row in enumerate(comp.adj):
+        comp.clock.tick(len(row))
+        for j, r in row:
+            if r & rels:
+                if k == 1:
+                    succ[i].append(j)
+                else:
+                    succ[2 * i].append(2 * j + (r == variant))
+                    succ[2 * i + 1].append(2 * j + 1)
+    pcomp, count = _tarjan(succ)
+    path = comp.sub_components(rels)
+    rest = []
+    for i, j in inner:
+        if pcomp[j * k] == pcomp[i * k + k - 1]:
+            yield i, j, _Zone(path, path[i], path[j])
+        elif pcomp[j * k] > pcomp[i * k + k - 1]:  # else j cannot reach i: numbers fall
+            rest.append((i, j))
+    if rest:
+        queries = [(j * k, i * k + k - 1, (i, j)) for i, j in rest]
+        for i, j in _reachable(succ, pcomp, count, queries, comp.clock):
+            yield i, j, _Zone(path, path[i], path[j])
+
+
+def _reachable(succ: list[list[int]], comp_of: list[int], count: int,
+               queries: list[tuple[int, int, Any]], clock: _Clock) -> Iterator[Any]:
+    """The payloads of the queries ``(source, target, payload)`` whose source reaches its
+    target: per component, the set of target components it reaches as a bitset, built
+    bottom-up over the condensation (an edge between components goes to a lower number);
+    targets are taken in blocks so the bitsets stay within about 32 MiB."""
+    csucc: list[set[int]] = [set() for _ in range(count)]
+    for s, row in enumerate(succ):
+        cs = comp_of[s]
+        for t in row:
+            if comp_of[t] != cs:
+                csucc[cs].add(comp_of[t])
+    clock.tick(len(succ))
+    targets = sorted({comp_of[t] for _, t, _ in queries})
+    block = max(64, (32 << 23) // max(count, 1))
+    for start in range(0, len(targets), block):
+        bit = {c: n for n, c in enumerate(targets[start:start + block])}
+        reach = [0] * count
+        for c in range(count):
+            bits = 1 << bit[c] if c in bit else 0
+            for d in csucc[c]:
+                bits |= reach[d]
+            reach[c] = bits
+            clock.tick(len(csucc[c]) + 1)
+        for source, target, payload in queries:
+            n = bit.get(comp_of[target])
+            if n is not None and reach[comp_of[source]] >> n & 1:
+                yield payload
 
 
 def _nonadjacent_anchors(comp: _Component, auto: _Automaton, inner: list[tuple[int, int]],
