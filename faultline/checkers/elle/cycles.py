@@ -15,9 +15,10 @@ head to its tail in the product of the component with a small automaton over ste
 (seen a real-time step, last step was rw, ...). The walk is confined to a zone: a closed
 walk lies inside one strongly connected component of the subgraph of the relations it may
 use (for G-nonadjacent, of the product with "last step was rw"), and for G-single the walk
-back runs down the order of the components of its ww/wr(/variant) subgraph. So a type
-absent from a component costs about linear time and is proven absent (no closed walk, hence
-no cycle). A walk found must be a simple cycle of the type, else its simple sub-cycles are
+back runs down the order of the components of its ww/wr(/variant) subgraph; which rw
+anchors can close at all is decided first, by reachability bitsets over that subgraph's
+condensation. So a type absent from a component costs about linear time (G-single: plus
+the bitsets) and is proven absent (no closed walk, hence no cycle). A walk found must be a simple cycle of the type, else its simple sub-cycles are
 tried, and as a last resort a depth-first search over simple paths runs until the deadline.
 A type whose search did not finish is reported as unknown, never as absent.
 """
