@@ -37,35 +37,42 @@ US = 1_000
 
 
 def timeline_data(history: History) -> dict[str, Any]:
-    """``{"end_us", "lanes": [[[process, first_us], ...] per lane], "fs": [f, ...], "outcomes",
-    "ops": {"dt": [...], "d": [...], "l": [...], "o": [...], "f": [...], "i": [...],
-    "v": [...], "k": [...]}, "faults": [{"start_us", "stop_us", "label", "colour", "fault"}]}``.
+    """``{"end_us", "lanes": [[[process, first_us], ...] per lane], "fs": [f, ...],
+    "outcomes", "ops": {"dt": [...], "d": [...], "l": [...], "o": [...], "f": [...],
+    "i": [...], "v": [...], "k": [...]}, "faults": [{"start_us", "stop_us", "label",
+    "colour", "fault"}]}``.
 
     Column ``dt``: the invocation time (microseconds) minus the previous op's (ops in
     invocation order); ``d``: the duration (for ``info``, until the client gave up on it),
     -1 for an op never completed (it runs to the end); ``l``: the lane; ``o``: the
-    outcome code (:data:`OUTCOMES`); ``f``: the index in ``fs``; ``i``: the invocation's history index minus the previous op's;
-    ``v``: the value (a scalar as it is, else short JSON; with the error, if any);
-    ``k``: the key (None without one).
+    outcome code (:data:`OUTCOMES`); ``f``: the index in ``fs``; ``i``: the invocation's
+    history index minus the previous op's; ``v``: the value (a scalar or a short list of
+    scalars as it is, else short JSON; with the error, if any); ``k``: the key (None
+    without one).
     """
     ops = list(_client_pairs(history))
     end_us = history[-1].time // US if len(history) else 0
     lane_of, lanes = _lanes(ops, end_us)
     fs: dict[str, int] = {}
-    cols: dict[str, list[Any]] = {c: [] for c in ("dt", "d", "l", "o", "f", "i", "v", "k")}
+    code = {o: n for n, o in enumerate(OUTCOMES)}
+    dt, d, lane, outcome, f, di, v, k = [], [], [], [], [], [], [], []
     last_t = last_i = 0
-    for inv, done in ops:
+    for inv, done in ops:  # ~100,000 times a page: kept to plain appends
         t = inv.time // US
-        outcome = done.type if done is not None else "pending"
-        cols["dt"].append(t - last_t)
-        cols["d"].append(done.time // US - t if done is not None else -1)
-        cols["l"].append(lane_of[inv.process])
-        cols["o"].append(OUTCOMES.index(outcome) if outcome in OUTCOMES else 2)
-        cols["f"].append(fs.setdefault(inv.f, len(fs)))
-        cols["i"].append(inv.index - last_i)
-        cols["v"].append(_value(inv, done))
-        cols["k"].append(_short(inv.key))
+        dt.append(t - last_t)
+        di.append(inv.index - last_i)
         last_t, last_i = t, inv.index
+        lane.append(lane_of[inv.process])
+        f.append(fs.setdefault(inv.f, len(fs)))
+        k.append(inv.key if type(inv.key) in _SCALARS else _short(inv.key))
+        if done is None:
+            d.append(-1)
+            outcome.append(code["pending"])
+            v.append(_short(inv.value))
+        else:
+            d.append(done.time // US - t)
+            outcome.append(code.get(done.type, code["info"]))
+            v.append(_value(inv, done))
     looks = fault_looks()
     bands = [{"fault": i["fault"], "label": i["label"],
               "colour": fault_look(i["fault"], looks).colour,
@@ -73,7 +80,8 @@ def timeline_data(history: History) -> dict[str, Any]:
               "stop_us": round(i["stop"] * 1e6) if i["stop"] is not None else None}
              for i in faults(history)]
     return {"end_us": end_us, "lanes": lanes, "fs": list(fs), "outcomes": list(OUTCOMES),
-            "ops": cols, "faults": bands}
+            "ops": {"dt": dt, "d": d, "l": lane, "o": outcome, "f": f, "i": di, "v": v,
+                    "k": k}, "faults": bands}
 
 
 def _client_pairs(history: History) -> Iterator[tuple[Any, Any]]:
@@ -111,21 +119,29 @@ def _lanes(ops: list[tuple[Any, Any]],
     return lane_of, lanes
 
 
-_SCALARS = (int, float, str, bool, type(None))
+_SCALARS = frozenset({int, float, str, bool, type(None)})
+SHORT_LIST = 4
 
 
 def _short(value: Any) -> Any:
-    """A scalar as it is; anything else as JSON cut to :data:`VALUE_CHARS`."""
-    return value if isinstance(value, _SCALARS) else _cut(json.dumps(value, default=repr))
+    """A scalar, or a list of at most :data:`SHORT_LIST` numbers (a cas), as it is (the
+    page's JSON holds it); anything else as JSON cut to :data:`VALUE_CHARS`."""
+    kind = type(value)
+    if kind in _SCALARS and (kind is not str or len(value) <= VALUE_CHARS):
+        return value
+    if kind is list and len(value) <= SHORT_LIST and all(
+            type(x) is int or type(x) is float for x in value):
+        return value
+    return _cut(value if kind is str else json.dumps(value, default=repr))
 
 
 def _value(inv: Any, done: Any) -> Any:
     """The value the tooltip shows: the completion's (what was read), else the
     invocation's, with the completion's error when it has one."""
-    raw = done.value if done is not None and done.value is not None else inv.value
-    if done is not None and done.error:
-        shown = json.dumps(raw) if isinstance(raw, _SCALARS) else _short(raw)
-        return f"{shown} ({done.error})"
+    raw = done.value if done.value is not None else inv.value
+    if done.error:
+        shown = _short(raw)
+        return f"{shown if isinstance(shown, str) else json.dumps(shown)} ({done.error})"
     return _short(raw)
 
 
