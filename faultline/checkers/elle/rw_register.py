@@ -197,42 +197,49 @@ def _writes_follow_reads(txns, reads, writes) -> VersionGraphs:
 
 def _by_order(txns, reads, writes, successors: Successors) -> VersionGraphs:
     """Versions ordered by an order of transactions (Elle's
-    ``transaction-graph->version-graphs``): for each transaction A and key k it touched,
+    ``transaction-graph->version-graphs``): for each ok transaction A and key k it touched,
     the transactions B that follow A with no transaction touching k between them on the
     way; A's last value of k precedes B's first.
 
-    The downstream sets are memoized per transaction, latest first (edges point forward
-    in the history), as Elle does; their size grows with the number of live keys."""
-    def keys_of(t: Txn) -> Iterable[Any]:
-        return (reads[t.id].keys() | writes[t.id].keys()) if t.type != FAIL else ()
-
-    downstream: dict[int, dict[Any, set[int]]] = {}
+    Searched per key backwards from each B over the order's predecessors, stopping at the
+    transactions that touch k, and never before the key's first toucher (edges point
+    forward in the history): the cost is the part of the history each key lives in, not
+    the history times the keys."""
+    touching: dict[Any, list[int]] = {}
+    for t in txns:
+        if t.type != FAIL:
+            for k in reads[t.id].keys() | writes[t.id].keys():
+                touching.setdefault(k, []).append(t.id)
+    preds: list[list[int]] = [[] for _ in txns]
+    for t in txns:
+        if t.type == OK:
+            for b in successors(t.id):
+                preds[b].append(t.id)
     graphs: VersionGraphs = {}
-    for t in sorted(txns, key=lambda t: t.index, reverse=True):
-        mine: dict[Any, set[int]] = {}
-        for b in successors(t.id):
-            b_keys = keys_of(txns[b])
-            for k in b_keys:
-                mine.setdefault(k, set()).add(b)
-            for k, bs in downstream.get(b, {}).items():
-                if k not in b_keys:
-                    mine.setdefault(k, set()).update(bs)
-        downstream[t.id] = mine
-        if t.type != OK:
-            continue
-        for k in keys_of(t):
-            v1 = writes[t.id].get(k, reads[t.id].get(k))
-            for b in mine.get(k, ()):
-                tb = txns[b]
-                if tb.type == OK:
-                    v2 = reads[b].get(k)
-                    if v2 is None:
-                        v2 = writes[b].get(k)
-                elif tb.type == INFO and k in writes[b]:
-                    v2 = writes[b][k]
-                else:
-                    continue
-                _link(graphs, k, v1, v2)
+    for k, ids in touching.items():
+        toucher = set(ids)
+        first = min(txns[i].index for i in ids)
+        for b in ids:
+            tb = txns[b]
+            if tb.type == OK:
+                v2 = reads[b].get(k)
+                if v2 is None:
+                    v2 = writes[b].get(k)
+            elif k in writes[b]:  # info: only its writes are known
+                v2 = writes[b][k]
+            else:
+                continue
+            seen = {b}
+            stack = [b]
+            while stack:
+                for a in preds[stack.pop()]:
+                    if a in seen or txns[a].index < first:
+                        continue
+                    seen.add(a)
+                    if a in toucher:
+                        _link(graphs, k, writes[a].get(k, reads[a].get(k)), v2)
+                    else:
+                        stack.append(a)
     return graphs
 
 
