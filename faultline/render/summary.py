@@ -32,6 +32,9 @@ def summary_lines(results: Mapping[str, Any], history: History, *,
     lines.append(f"ops: {ops:,} ({', '.join(f'{n:,} {o}' for o, n in total.items())}) in "
                  f"{counts['duration_s']:g} s, {counts['ok_per_s']:,} ok/s")
     lines.append(f"faults: {faults_text(history)}")
+    incomplete = results.get("incomplete_history")
+    if isinstance(incomplete, Mapping):
+        lines.append(f"checked an incomplete history: {incomplete.get('reason')}")
     if valid is False:
         found = first_anomaly(results)
         if found is not None:

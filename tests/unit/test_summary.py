@@ -92,3 +92,11 @@ def test_an_elle_result_gives_its_first_anomaly_type_and_explanation():
     assert first_anomaly(results) == ("workload", "G1c: T1 wrote x after T2 read it, and ...")
     assert why_unknown({"valid": "unknown", "a": {"valid": "unknown", "reason": "budget"},
                         "b": {"valid": True}}) == "budget"
+
+
+def test_a_torn_history_is_said_to_be_incomplete():
+    h = history()
+    results = {**results_of(h), "incomplete_history": {
+        "torn_line": 17, "reason": "the last line (17) of history.jsonl was cut short"}}
+    assert "checked an incomplete history: the last line (17) of history.jsonl was cut " \
+        "short" in summary_lines(results, h)
