@@ -36,9 +36,6 @@ unknown outcome, which the search drops; ops invoked after the failing op comple
 VALUE_CHARS = 18
 NS = 1_000_000_000
 
-ROLES = ("failing", "conflict", "witness", "source", "prefix", "concurrent", "other")
-"""A bar's role, in order of precedence (an op with two is drawn as the first)."""
-
 
 def figure_data(cx: Mapping[str, Any], history: History | None = None, *,
                 prefix_shown: int = PREFIX_SHOWN, concurrent_shown: int = CONCURRENT_SHOWN,
@@ -61,6 +58,8 @@ def figure_data(cx: Mapping[str, Any], history: History | None = None, *,
     chosen: dict[int, tuple[str, Mapping[str, Any], int | None]] = {}
 
     def take(entry: Any, role: str, order: int | None = None) -> None:
+        """Draw ``entry`` in ``role``, unless it has one already: roles are taken in order
+        of precedence (failing, conflict, witness, source, prefix, concurrent)."""
         if isinstance(entry, Mapping) and isinstance(entry.get("index"), int):
             chosen.setdefault(entry["index"], (role, entry, order))
 
@@ -138,7 +137,7 @@ def linearization_points(prefix: Sequence[Mapping[str, Any]], when: Any) -> list
     respects real time, so every point falls within its op's bar."""
     points: list[float] = [0.0] * len(prefix)
     earliest = float("-inf")
-    for k, entry in enumerate(prefix):
+    for entry in prefix:
         earliest = max(earliest, when(entry.get("index")))
     later = float("inf")
     for k in range(len(prefix) - 1, -1, -1):
