@@ -186,10 +186,12 @@ def _others(cx: Mapping[str, Any], history: History, shown: set[int], window: li
     key = cx.get("key")
     failing = cx.get("op") or {}
     centre = when(failing.get("index")) if isinstance(failing.get("index"), int) else t0
+    same_key = (key.__eq__ if isinstance(key, (int, float, str)) or key is None
+                else lambda k: _json_key(k) == key)  # JSON only for keys that need it
     found = []
     for pair in history.pairs():
         inv, done = pair.invoke, pair.completion
-        if inv.process == NEMESIS or inv.index in shown or _json_key(inv.key) != key:
+        if inv.process == NEMESIS or inv.index in shown or same_key(inv.key) is not True:
             continue
         start = when(inv.index)
         known = done is not None and done.type != "info"
