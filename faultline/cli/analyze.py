@@ -23,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from faultline.core.store import HISTORY, RunDir
-    from faultline.render.summary import summary_lines
+    from faultline.render import summary_lines
     from faultline.runner.run import check_history, exit_code_for, write_outputs
     from faultline.workloads import WORKLOADS
 

@@ -66,7 +66,7 @@ def options_from_args(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from faultline.render.summary import summary_lines
+    from faultline.render import summary_lines
     from faultline.runner.run import run_test  # after validation: keep `--help` and errors fast
 
     plan = build_test(options_from_args(args))
