@@ -71,6 +71,18 @@ def test_bad_arguments_are_refused(kwargs, message):
 
 
 def test_a_value_appended_twice_is_refused():
-    h = History([Op("ok", "txn", [["append", "x", 1]], 0), Op("ok", "txn", [["append", "x", 1]], 1)])
+    h = History([Op("ok", "txn", [["append", "x", 1]], 0),
+                 Op("ok", "txn", [["append", "x", 1]], 1)])
     with pytest.raises(BadInputError, match="appended to key 'x' by two transactions"):
         check_elle(h, workload="list-append")
+
+
+@pytest.mark.parametrize("workload, mops, message", [
+    ("list-append", [["r", "x", 5]], "a list-append read shows a list"),
+    ("rw-register", [["r", "x", [1, 2]]], "an rw-register micro-op holds one value"),
+])
+def test_a_read_the_workload_cannot_show_is_refused(workload, mops, message):
+    h = History([Op("ok", "txn", [["append" if workload == "list-append" else "w", "x", 1]], 0),
+                 Op("ok", "txn", mops, 1)])
+    with pytest.raises(BadInputError, match=message):
+        check_elle(h, workload=workload)

@@ -86,7 +86,8 @@ def test_our_jsonl_transactions_are_checked(capsys, tmp_path):
                  ([["r", 1, None]], [["r", 1, [1, 2]]]))
     code, out, _ = check(capsys, path)
     assert code == EXIT_VALID and "valid (jsonl, list-append" in out
-    path = jsonl(tmp_path, ([["w", "a", 1]], [["w", "a", 1]]), ([["r", "a", None]], [["r", "a", None]]))
+    path = jsonl(tmp_path, ([["w", "a", 1]], [["w", "a", 1]]),
+                 ([["r", "a", None]], [["r", "a", None]]))
     code, out, _ = check(capsys, "--json", path)
     record = json.loads(out)
     assert code == EXIT_INVALID and record["workload"] == "rw-register"

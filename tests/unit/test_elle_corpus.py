@@ -58,7 +58,8 @@ def _params(name: str) -> list:
     if not rows:
         return [pytest.param(None, marks=pytest.mark.skip(
             reason=f"Elle corpus not found at {CORPUS} (set FAULTLINE_CORPUS)"))]
-    return [pytest.param(row, id=f"{row['file']} {row.get('checker_options') or row.get('function')}")
+    return [pytest.param(row, id=f"{row['file']} "
+                                 f"{row.get('checker_options') or row.get('function')}")
             for row in rows]
 
 

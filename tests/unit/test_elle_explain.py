@@ -71,7 +71,8 @@ def test_non_cycle_anomalies_say_what_was_read():
 
 
 def test_lost_update_names_both_transactions():
-    h = history((0, "ok", [["r", "x", 0], ["w", "x", 1]]), (1, "ok", [["r", "x", 0], ["w", "x", 2]]))
+    h = history((0, "ok", [["r", "x", 0], ["w", "x", 1]]),
+                (1, "ok", [["r", "x", 0], ["w", "x", 2]]))
     [case] = check_elle(h, workload="rw-register").data["anomalies"]["lost-update"]
     assert case["explanation"] == ("T0 and T1 both read x = 0 and then wrote x: each update "
                                    "was made without seeing the other")

@@ -61,11 +61,15 @@ def analyze(txns: Sequence[Txn], graph: Any) -> dict[str, list[dict]]:
 def version_orders(txns: Iterable[Txn]) -> tuple[dict[Any, list], list[dict]]:
     """Each key's version order (its longest read, duplicates dropped) and the
     *incompatible-order* cases: for a key, the first two reads, by length, of which the
-    shorter is not a prefix of the longer."""
+    shorter is not a prefix of the longer. A read that is not a list is a
+    :class:`BadInputError`."""
     reads: dict[Any, set[tuple]] = {}
     for t in txns:
         for f, k, v in t.mops:
             if f == "r" and v:
+                if not isinstance(v, (list, tuple)):
+                    raise BadInputError(f"history index {t.index}: a list-append read shows a "
+                                        f"list, got [r {k!r} {v!r}]")
                 reads.setdefault(k, set()).add(tuple(v))
     orders: dict[Any, list] = {}
     incompatible = []

@@ -37,7 +37,7 @@ from faultline.checkers.elle.internal import register_internal
 from faultline.checkers.elle.txn import Txn
 from faultline.checkers.elle.writes import aborted_reads, intermediate_reads, lost_updates
 from faultline.core.errors import BadInputError
-from faultline.core.op import FAIL, INFO, OK
+from faultline.core.op import FAIL, OK
 
 __all__ = ["analyze", "external_reads", "external_writes"]
 
@@ -113,13 +113,17 @@ def _put(anomalies: dict[str, list[dict]], kind: str, cases: list[dict]) -> None
 
 
 def _written_values(txns: Sequence[Txn]) -> dict[Any, dict[Any, int]]:
-    """key -> value -> the transaction that wrote it (any outcome). Refuses a value two
+    """key -> value -> the transaction that wrote it (any outcome). Refuses a list or map
+    value (a register holds one value; a list-append read in a register history), and a value two
     transactions wrote once some transaction reads it: which one it saw is then unknown
     (Elle throws there too; an unread repeat does not matter)."""
     writer: dict[Any, dict[Any, int]] = {}
     repeated: dict[tuple[Any, Any], tuple[int, int]] = {}
     for t in txns:
         for f, k, v in t.mops:
+            if isinstance(v, (list, dict)):
+                raise BadInputError(f"history index {t.index}: an rw-register micro-op holds "
+                                    f"one value, got [{f} {k!r} {v!r}]")
             if f == "w":
                 other = writer.setdefault(k, {}).setdefault(v, t.id)
                 if other != t.id:

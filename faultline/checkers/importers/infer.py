@@ -7,8 +7,9 @@ The functions each built-in model knows (:data:`MODEL_FUNCTIONS`) decide both:
   first model of :data:`INFERENCE_ORDER` that does (``acquire``/``release`` -> mutex,
   ``add`` -> set, ``put``/``append`` -> kv, ``txn`` -> multi-register, ``cas`` ->
   cas-register, ``read``/``write`` -> register). Transactions of Elle's micro-ops
-  (``append``/``r``/``w``, :func:`is_transactional`) get no model: the Elle checker's. A ``test.json`` names the model the
-  run was checked with, so it is never replaced: an op it does not know is an error.
+  (``append``/``r``/``w``, :func:`is_transactional`) get no model: the Elle checker's.
+  A ``test.json`` names the model the run was checked with, so it is never replaced: an
+  op it does not know is an error.
 - :func:`check_functions`: an op the model does not know is a
   :class:`~faultline.core.errors.HistoryFormatError` naming the file and its line,
   before any search starts.
