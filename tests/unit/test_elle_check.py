@@ -62,6 +62,7 @@ def test_concurrent_strict_serializable_histories_pass_and_stale_reads_do_not(se
 @pytest.mark.parametrize("kwargs, message", [
     ({"workload": "bank"}, "unknown transactional workload 'bank'"),
     ({"workload": "list-append", "models": ["serialisable"]}, "unknown consistency model"),
+    ({"workload": "list-append", "anomalies": ["G3"]}, r"unknown anomalies \['G3'\]"),
     ({"workload": "list-append", "options": {"wfr_keys": True}}, "list-append takes no options"),
     ({"workload": "rw-register", "options": {"wfr": True}}, "unknown rw-register options"),
 ])

@@ -25,7 +25,7 @@ from typing import Any, Mapping, Sequence
 
 from faultline.checkers.elle import list_append, rw_register
 from faultline.checkers.elle.consistency import (
-    CYCLE_TYPES, anomalies_implying, friendly_model, proscribed, ruled_out,
+    CYCLE_TYPES, anomalies_implying, friendly_model, implied_anomalies, proscribed, ruled_out,
     strongest_not_ruled_out,
 )
 from faultline.checkers.elle.cycles import find_anomalies, strongly_connected_components
@@ -38,7 +38,8 @@ from faultline.core.errors import BadInputError
 from faultline.core.op import OK
 from faultline.core.result import UNKNOWN, Result
 
-__all__ = ["DEFAULT_MODELS", "KIND", "MAX_CASES", "WORKLOADS", "ElleChecker", "check_elle"]
+__all__ = ["ANOMALY_NAMES", "DEFAULT_MODELS", "KIND", "MAX_CASES", "WORKLOADS", "ElleChecker",
+           "check_elle"]
 
 KIND = "elle"
 WORKLOADS = ("list-append", "rw-register")
@@ -46,6 +47,11 @@ DEFAULT_MODELS = ("strict-serializable",)
 MAX_CASES = 8
 """Anomalies kept per type in a result (``stats["counts"]`` has how many were found)."""
 EMPTY_GRAPH = "empty-transaction-graph"
+FOUND_WITHOUT_CYCLES = ("G1a", "G1b", "internal", "future-read", "duplicate-elements",
+                        "incompatible-order", "dirty-update", "lost-update", "garbage-read",
+                        "cyclic-versions", EMPTY_GRAPH)
+ANOMALY_NAMES = frozenset(implied_anomalies([*FOUND_WITHOUT_CYCLES, *CYCLE_TYPES]))
+"""What ``anomalies`` may name: the types found and those they imply (G1, G2, ...)."""
 _REGISTER_OPTIONS = ("linearizable_keys", "sequential_keys", "wfr_keys", "transaction_order")
 REGISTER_EXPLAIN_ORDER = (WR, WW, RW, PROCESS, REALTIME)
 """Elle's rw-register explains a step by its wr dependency before its ww one (its
@@ -110,6 +116,10 @@ def _check(history: Any, workload: str, models: Sequence[str] | None,
 
 
 def _prohibited(models: Sequence[str], anomalies: Sequence[str]) -> set[str]:
+    unknown = sorted(set(anomalies) - ANOMALY_NAMES)
+    if unknown:
+        raise BadInputError(f"unknown anomalies {unknown}; known: "
+                            f"{', '.join(sorted(ANOMALY_NAMES))}")
     prohibited = anomalies_implying(anomalies)
     if models:
         prohibited |= proscribed(models)
