@@ -149,6 +149,11 @@ PLANTED = {
         (10, "ok", [[A, "x", 1]]), (11, "ok", [[R, "x", [1, 9]]]))),
     "rw G-single-item": ("rw-register", {}, {"G-single-item"}, concurrent(
         (10, "ok", [[R, "x", None], [R, "y", 1]]), (11, "ok", [[W, "y", 1], [W, "x", 2]]))),
+    "rw G1c": ("rw-register", {}, {"G1c"}, concurrent(
+        (10, "ok", [[W, "x", 1], [R, "y", 1]]), (11, "ok", [[W, "y", 1], [R, "x", 1]]))),
+    "rw G-single-item-realtime": ("rw-register", {}, {"G-single-item-realtime"},
+                                  one_after_another((10, "ok", [[W, "x", 1]]),
+                                                    (11, "ok", [[R, "x", None]]))),
     "rw G1a": ("rw-register", {}, {"G1a"}, concurrent(
         (10, "fail", [[W, "x", 1]]), (11, "ok", [[R, "x", 1]]))),
     "rw G1b": ("rw-register", {}, {"G1b"}, concurrent(
