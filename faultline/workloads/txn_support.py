@@ -28,9 +28,9 @@ from faultline.core.generator.protocol import PENDING, OpResult, fill_op
 from faultline.core.history import History
 from faultline.core.op import NEMESIS, Op
 from faultline.core.options import Option
+from faultline.dbs.txn_values import READ
 
 TXN = "txn"
-READ = "r"
 
 KEY_COUNT = Option("key_count", 8, "keys transactions pick from at once", int, minimum=1,
                    maximum=1000, metavar="N")
