@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from faultline.checkers.elle import ElleChecker
+from faultline.checkers.elle.consistency import canonical_model
 from faultline.core.generator.basic import concat, once
 from faultline.core.generator.context import Context
 from faultline.core.generator.protocol import PENDING, OpResult, fill_op
@@ -40,9 +41,26 @@ MAX_TXN_LENGTH = Option("max_txn_length", 4, "micro-ops per transaction, at most
                         int, minimum=1, maximum=64, metavar="N")
 READ_FRACTION = Option("read_fraction", 0.5, "probability that a micro-op is a read", float,
                        minimum=0, maximum=1, metavar="P")
-CONSISTENCY_MODELS = Option("consistency_models", "", "models to check against, separated by "
-                            "commas (default: what the db promises in its read mode; "
-                            "docs/workloads.md)", str, metavar="MODELS")
+
+
+class ModelsOption(Option):
+    """A str option naming consistency models, separated by commas: each name is checked
+    when the test is built, so a misspelt model stops the test before any cluster work."""
+
+    def validate(self, value: Any) -> Any:
+        value = super().validate(value)
+        for name in model_names(value):
+            canonical_model(name)  # BadInputError naming the known models
+        return value
+
+
+def model_names(value: str) -> list[str]:
+    return [m.strip() for m in value.split(",") if m.strip()]
+
+
+CONSISTENCY_MODELS = ModelsOption("consistency_models", "", "models to check against, separated "
+                                  "by commas (default: what the db promises in its read mode; "
+                                  "docs/workloads.md)", str, metavar="MODELS")
 OPTIONS = (KEY_COUNT, MAX_WRITES_PER_KEY, MAX_TXN_LENGTH, READ_FRACTION, CONSISTENCY_MODELS)
 """Both workloads declare these same objects (the spec requires shared names to agree)."""
 
@@ -70,7 +88,7 @@ def option(test: Mapping[str, Any], opt: Option) -> Any:
 def models_for(test: Mapping[str, Any]) -> list[str]:
     """The models to check ``test``'s history against: ``consistency_models`` when given,
     else what the db promises in the test's read mode."""
-    given = [m.strip() for m in str(option(test, CONSISTENCY_MODELS)).split(",") if m.strip()]
+    given = model_names(str(option(test, CONSISTENCY_MODELS)))
     if given:
         return given
     return list(PROMISED_MODELS.get((str(test.get("db")), str(test.get("read_mode"))),

@@ -5,6 +5,7 @@ from collections import Counter, defaultdict, deque
 
 import pytest
 
+from faultline.core.errors import BadInputError
 from faultline.core.generator import time_limit
 from faultline.core.generator.testing import simulate
 from faultline.core.op import INVOKE, OK
@@ -179,3 +180,12 @@ def test_checker_flags_stale_read_only_txns_as_realtime_anomalies_not_serializab
     # stale but consistent snapshots: serializable still holds (ZooKeeper plain's default)
     plain = {"db": "zookeeper", "read_mode": "plain"}
     assert list_append.checker(plain).check(plain, history, {}).valid is True
+
+
+def test_an_unknown_consistency_model_is_refused_when_the_test_is_built():
+    with pytest.raises(BadInputError, match="unknown consistency model 'strict-serialisable'"):
+        build_test({"db": "etcd", "workload": "list-append",
+                    "consistency_models": "serializable,strict-serialisable"})
+    plan = build_test({"db": "etcd", "workload": "list-append",
+                       "consistency_models": "snapshot-isolation, strong-serializable"})
+    assert models_for(plan.spec) == ["snapshot-isolation", "strong-serializable"]
