@@ -195,7 +195,8 @@ _MODEL_IN = _reverse(_MODEL_OUT)
 _PROSCRIBED_BY = _graph(_PROSCRIBES, _c)   # model -> anomalies (anomalies have no out-edges)
 _PROSCRIBERS = _reverse(_PROSCRIBED_BY)     # anomaly -> models
 
-MODELS: frozenset[str] = frozenset(_MODEL_OUT) | frozenset(_CANONICAL) | frozenset(_CANONICAL.values())
+MODELS: frozenset[str] = frozenset(_MODEL_OUT) | frozenset(_CANONICAL) | frozenset(
+    _CANONICAL.values())
 """Every model name (friendly and canonical) :func:`canonical_model` accepts."""
 
 

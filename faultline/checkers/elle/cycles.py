@@ -1,26 +1,22 @@
 """Cycle search in a dependency graph: strongly connected components, then, inside each,
-one short cycle per anomaly type, named as Elle names it.
-
-A cycle is typed by the relation that *explains* each step (the first of the edge's
-relations in the graph's explanation order, see :mod:`faultline.checkers.elle.graph`): exactly one rw step is G-single-item; two or more, none
-adjacent (cyclically), G-nonadjacent-item; two or more with two adjacent, G2-item; no rw but
-a wr, G1c; only ww, G0; with a real-time step the name gains ``-realtime``, else with a
-process step ``-process``. The types are searched worst first (consistency.CYCLE_TYPES,
-Elle's order) and, inside one component, a type implied by one already found there is not
+one short cycle per anomaly type, named as Elle names it (:func:`walks.classify`: by the
+relation that explains each step, the first of the edge's relations in the graph's
+explanation order). The types are searched worst first (consistency.CYCLE_TYPES, Elle's
+order) and, inside one component, a type implied by one already found there is not
 searched (Elle does the same, so a G-single-item component does not also report G2-item).
 
 Each search is anchored on an edge the type needs (a wr for G1c, an rw for the rw types, a
-process/real-time edge for G0's variants) and looks for a shortest walk back from the edge's
-head to its tail in the product of the component with a small automaton over step kinds
-(seen a real-time step, last step was rw, ...). The walk is confined to a zone: a closed
-walk lies inside one strongly connected component of the subgraph of the relations it may
-use (for G-nonadjacent, of the product with "last step was rw"), and for G-single the walk
-back runs down the order of the components of its ww/wr(/variant) subgraph; which rw
-anchors can close at all is decided first, by reachability bitsets over that subgraph's
-condensation. So a type absent from a component costs about linear time (G-single: plus
-the bitsets) and is proven absent (no closed walk, hence no cycle). A walk found must be a simple cycle of the type, else its simple sub-cycles are
-tried, and as a last resort a depth-first search over simple paths runs until the deadline.
-A type whose search did not finish is reported as unknown, never as absent.
+process/real-time edge for G0's variants) and looks for a shortest walk back from the
+edge's head to its tail in the product of the component with a small automaton over step
+kinds (:mod:`walks`). The walk is confined to a zone: a closed walk lies inside one strongly
+connected component of the subgraph of the relations it may use (for G-nonadjacent, of the
+product with "last step was rw"), and for G-single the walk back runs down the order of the
+components of its ww/wr(/variant) subgraph; which rw anchors can close at all is decided
+first, by reachability bitsets over that subgraph's condensation (:mod:`components`). So a
+type absent from a component costs about linear time and is proven absent (no closed walk,
+hence no cycle). A walk found must be a simple cycle of the type, else its simple pieces are
+tried, and last a depth-first search over simple paths decides. A type whose search did not
+finish before the deadline is reported as unknown, never as absent.
 """
 
 from __future__ import annotations

@@ -46,9 +46,10 @@ _SEEN_V, _LAST_RW, _SEEN_RW = 1, 2, 4
 
 def spec(ctype: str) -> tuple[int, int, int, int, int]:
     """(base relations, variant relation, anchor relation, start flags, wanted flags)."""
-    variant = PROCESS if ctype.endswith("-process") else REALTIME if ctype.endswith("-realtime") else 0
-    base = ctype[: -len("-process")] if variant == PROCESS else \
-        ctype[: -len("-realtime")] if variant == REALTIME else ctype
+    base, variant = ctype, 0
+    for suffix, rel in (("-process", PROCESS), ("-realtime", REALTIME)):
+        if ctype.endswith(suffix):
+            base, variant = ctype[: -len(suffix)], rel
     want_v = _SEEN_V if variant else 0
     if base == "G0":
         return WW, variant, variant or WW, _SEEN_V if variant else 0, want_v
