@@ -441,3 +441,17 @@ def test_etcd_grpc_guard_failure():
         assert (done.type, done.error) == (FAIL, GUARD_FAILED)
         assert kv.kv[b"t/1"] == (b"7", 50)
     grpc_run("rw-register", scenario)
+
+
+@pytest.mark.parametrize("db, transport, expected", [
+    ("etcd", "http", "EtcdTxnClient"), ("etcd", "grpc", "EtcdGrpcTxnClient"),
+    ("zookeeper", "kazoo", "ZooKeeperTxnClient")])
+@pytest.mark.parametrize("workload", ["list-append", "rw-register"])
+def test_descriptors_name_a_txn_client_per_workload_and_transport(db, transport, expected, workload):
+    from faultline.core.errors import BadInputError
+    from faultline.dbs import DBS, client_factory
+    make = client_factory(DBS.get(db), workload, {"key_prefix": "p", "transport": transport})
+    assert type(make()).__name__ == expected
+    with pytest.raises(BadInputError, match="read-mode"):
+        client_factory(DBS.get(db), workload, {"key_prefix": "p", "transport": transport,
+                                               "read_mode": "eventual"})

@@ -16,9 +16,9 @@ import grpc
 from aetcd import rpc
 
 from faultline.dbs.client_support import NOT_SENT_BACKOFF_S
-from faultline.dbs.etcd.client import EtcdKeys, etcd_options
+from faultline.dbs.etcd.client import EtcdKeys
 from faultline.dbs.etcd.grpc_client import EtcdGrpcClient, classify_rpc_error
-from faultline.dbs.etcd.txn_client import EtcdTxnClient, StepFailed
+from faultline.dbs.etcd.txn_client import EtcdTxnClient, StepFailed, etcd_txn_client_factory
 
 
 def ranges_of(response: Any, n: int) -> list[tuple[bytes, int]]:
@@ -80,17 +80,8 @@ class EtcdGrpcTxnClient(EtcdTxnClient):
         await self._channel_client.close(test)
 
 
-def etcd_grpc_txn_client_factory(workload: str):
-    """The gRPC client factory for ``workload`` (a db descriptor names one per workload)."""
+list_append_client_factory = etcd_txn_client_factory("list-append", EtcdGrpcTxnClient)
+rw_register_client_factory = etcd_txn_client_factory("rw-register", EtcdGrpcTxnClient)
 
-    def factory(test: Mapping[str, Any]):
-        options = etcd_options(test)
-        return lambda: EtcdGrpcTxnClient(workload=workload, **options)
-    return factory
-
-
-list_append_client_factory = etcd_grpc_txn_client_factory("list-append")
-rw_register_client_factory = etcd_grpc_txn_client_factory("rw-register")
-
-__all__ = ["EtcdGrpcTxnClient", "etcd_grpc_txn_client_factory", "list_append_client_factory",
-           "ranges_of", "rw_register_client_factory"]
+__all__ = ["EtcdGrpcTxnClient", "list_append_client_factory", "ranges_of",
+           "rw_register_client_factory"]

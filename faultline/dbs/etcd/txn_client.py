@@ -195,18 +195,20 @@ class EtcdTxnClient:
             self._conn.close()
 
 
-def etcd_txn_client_factory(workload: str):
-    """The client factory for ``workload`` (a db descriptor names one per workload)."""
+def etcd_txn_client_factory(workload: str, client_class: type | None = None):
+    """The client factory for ``workload`` (a db descriptor names one per workload and
+    transport), making ``client_class`` instances (default :class:`EtcdTxnClient`)."""
+    make = client_class or EtcdTxnClient
 
     def factory(test: Mapping[str, Any]):
         options = etcd_options(test)
-        return lambda: EtcdTxnClient(workload=workload, **options)
+        return lambda: make(workload=workload, **options)
     return factory
 
 
 list_append_client_factory = etcd_txn_client_factory("list-append")
 rw_register_client_factory = etcd_txn_client_factory("rw-register")
 
-__all__ = ["EtcdTxnClient", "GUARD_FAILED", "StepFailed", "UNREADABLE", "commit_request", "etcd_txn_client_factory",
-           "list_append_client_factory", "parse_ranges", "read_request",
-           "rw_register_client_factory"]
+__all__ = ["EtcdTxnClient", "GUARD_FAILED", "StepFailed", "UNREADABLE", "commit_request",
+           "etcd_txn_client_factory", "list_append_client_factory", "parse_ranges",
+           "read_request", "rw_register_client_factory"]
