@@ -40,6 +40,8 @@ BEYOND_ELLE = {
     # orders; Elle finds the G0 in that component and its search misses this cycle.
     "cases/la-sim-prefix-test.edn": {"G-single-item"},
 }
+# Above about a second each (mostly the EDN parse), measured with --durations.
+SLOW_FILES = frozenset({"cases/la-unfindable-g-single.edn", "cases/la-file-huge-scc.edn"})
 _OPTION_NAMES = {"linearizable-keys?": "linearizable_keys", "sequential-keys?": "sequential_keys",
                  "wfr-keys?": "wfr_keys"}
 _IGNORED = {"directory", "plot-format"}  # only make Elle write files
@@ -59,7 +61,8 @@ def _params(name: str) -> list:
         return [pytest.param(None, marks=pytest.mark.skip(
             reason=f"Elle corpus not found at {CORPUS} (set FAULTLINE_CORPUS)"))]
     return [pytest.param(row, id=f"{row['file']} "
-                                 f"{row.get('checker_options') or row.get('function')}")
+                                 f"{row.get('checker_options') or row.get('function')}",
+                         marks=[pytest.mark.slow] if row["file"] in SLOW_FILES else [])
             for row in rows]
 
 
