@@ -233,6 +233,40 @@ def test_a_valid_run(browser, tmp_path):
     assert page.eval("document.querySelector('#counterexample-figure')") is None
 
 
+ZOOM_IN = """(() => { const cv = document.getElementById('rt-canvas'), r = cv.getBoundingClientRect();
+  cv.dispatchEvent(new WheelEvent('wheel', {deltaY: -1, clientX: r.left + r.width / 2,
+    clientY: r.top + 5, bubbles: true, cancelable: true}));
+  return document.getElementById('rt-window').textContent; })()"""
+HOVER_LONGEST_OP = """(() => {
+  const cv = document.getElementById('rt-canvas'), r = cv.getBoundingClientRect();
+  const D = JSON.parse(document.getElementById('rt-data').textContent);
+  const [v0, v1] = cv.getAttribute('data-window').split(',').map(Number);
+  let t = 0, index = 0, k = 0;  // the longest op on lane 0 within the window
+  let best = -1, bestT = 0, bestIndex = 0;
+  for (; k < D.ops.dt.length; k++) {
+    t += D.ops.dt[k]; index += D.ops.i[k];
+    if (D.ops.l[k] === 0 && t >= v0 && t + D.ops.d[k] < v1 && D.ops.d[k] > best) {
+      best = D.ops.d[k]; bestT = t; bestIndex = index;
+    }
+  }
+  const x = ((bestT + best / 2) - v0) / (v1 - v0) * r.width;
+  cv.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + x, clientY: r.top + 3,
+    bubbles: true}));
+  const tip = document.getElementById('rt-tip');
+  return [tip.hidden, tip.textContent, bestIndex]; })()"""
+
+
+def test_the_run_timeline_zooms_and_names_the_op_under_the_pointer(browser, tmp_path):
+    url, _ = register_run(tmp_path, "valid")
+    page = browser.open(url)
+    whole = page.eval("document.getElementById('rt-window').textContent")
+    zoomed = page.eval(ZOOM_IN)
+    assert zoomed != whole and zoomed.startswith("window ")
+    hidden, text, index = page.eval(HOVER_LONGEST_OP)
+    assert not hidden and text.startswith(f"op #{index} process ") and " ms" in text
+    assert_loaded_cleanly(page, url)
+
+
 def test_an_invalid_run_shows_the_counterexample_drawn(browser, tmp_path):
     url, history = register_run(tmp_path, "invalid")
     page = browser.open(url)
