@@ -1,8 +1,8 @@
 """A counterexample a person can follow, as data (rendering is elsewhere).
 
 For an illegal key: the op that cannot be linearized, the longest linearizable prefix the
-search found before it (in linearization order, each op with the model state after it,
-and the state it ends in), and the
+search found before it (in linearization order, its last ops with the model state after
+each, and the state it ends in), and the
 ops concurrent with it that were still pending there; ``source``, when values are unique,
 the write whose value the op observed. When the write-order constraints
 prove the key illegal before any search, ``conflict`` names the other op involved,
@@ -59,14 +59,24 @@ def _words(model: Any, entry: Any) -> str:
     return f"[{describe_entry(model, entry)['description']}] (op {entry.call})"
 
 
+STATES_KEPT = 64
+"""Prefix ops, from its end, that carry the model state after them: the end is what a
+reader follows (the report draws the last dozen), and a long prefix of a model with a
+large state (many registers) would otherwise make results.json huge."""
+
+
 def _prefix(model: Any, entries: Any, path: list[int]) -> list[dict[str, Any]]:
-    """The prefix's ops in linearization order, each with the model ``state`` after it
-    (replayed from ``init``: the search keeps only the last one)."""
+    """The prefix's ops in linearization order, the last :data:`STATES_KEPT` with the
+    model ``state`` after each (replayed from ``init``: the search keeps only the last)."""
     state = model.init()
     prefix = []
-    for i in path:
+    first_kept = len(path) - STATES_KEPT
+    for n, i in enumerate(path):
         state = model.step(state, entries[i].op)[1]
-        prefix.append({**describe_entry(model, entries[i]), "state": jsonable(state)})
+        entry = describe_entry(model, entries[i])
+        if n >= first_kept:
+            entry["state"] = jsonable(state)
+        prefix.append(entry)
     return prefix
 
 

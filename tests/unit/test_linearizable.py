@@ -245,6 +245,19 @@ def test_counterexample_names_the_op_prefix_and_concurrent_ops():
     assert result.data["kind"] == "linearizable"  # what the report shows it by
 
 
+def test_only_the_end_of_a_long_prefix_carries_states():
+    from faultline.checkers.counterexample import STATES_KEPT
+
+    n = STATES_KEPT + 10
+    ops = [o for i in range(n) for o in (Op(INVOKE, "write", i, 0), Op(OK, "write", i, 0))]
+    ops += [Op(INVOKE, "read", None, 1), Op(OK, "read", 3, 1)]  # long overwritten
+    ce = check_linearizable(seq(*ops), get_model("register"), prune=False).data[
+        "counterexample"]
+    assert len(ce["prefix"]) == n
+    assert ["state" in p for p in ce["prefix"]] == [False] * 10 + [True] * STATES_KEPT
+    assert ce["prefix"][-1]["state"] == n - 1 == ce["state"]
+
+
 def hard_history(values=(0, 1), n=13):
     """n concurrent writes of repeating values and a read nobody can satisfy: the search
     must exhaust every subset before it can say "illegal"."""
