@@ -63,6 +63,10 @@ class DB(Protocol):
     """How clients talk to the server; the first is the default."""
     clients: Mapping[str, Mapping[str, Any]]
     """workload -> transport -> ``"module:factory"`` (or the factory itself)."""
+    txn_models: Mapping[str, tuple[str, ...]]
+    """read mode -> the consistency models (Elle's names) the db's documentation promises
+    for its transactions in that mode: what the transactional workloads check by default.
+    Empty when the db promises nothing documented (they then check strict serializability)."""
 
     def healthy(self, host: str, port: int) -> bool:
         """True when the node at ``host:port`` serves client requests now. Never raises;
@@ -93,6 +97,7 @@ class Database:
     probe_healthy: Callable[[str, int], bool] = field(repr=False)
     probe_status: Callable[[str, int], Any] = field(repr=False)
     pick_leader: Callable[[Mapping[str, Any]], str | None] = field(repr=False)
+    txn_models: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def healthy(self, host: str, port: int) -> bool:
         return self.probe_healthy(host, port)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from faultline.checkers.elle import ElleChecker
+from faultline.checkers.elle import DEFAULT_MODELS, ElleChecker
 from faultline.checkers.elle.consistency import canonical_model
 from faultline.core.generator.basic import concat, once
 from faultline.core.generator.context import Context
@@ -29,6 +29,7 @@ from faultline.core.generator.protocol import PENDING, OpResult, fill_op
 from faultline.core.history import History
 from faultline.core.op import NEMESIS, Op
 from faultline.core.options import Option
+from faultline.dbs import DBS
 from faultline.dbs.txn_values import READ
 
 TXN = "txn"
@@ -64,21 +65,6 @@ CONSISTENCY_MODELS = ModelsOption("consistency_models", "", "models to check aga
 OPTIONS = (KEY_COUNT, MAX_WRITES_PER_KEY, MAX_TXN_LENGTH, READ_FRACTION, CONSISTENCY_MODELS)
 """Both workloads declare these same objects (the spec requires shared names to agree)."""
 
-PROMISED_MODELS: Mapping[tuple[str, str], tuple[str, ...]] = {
-    ("etcd", "linearizable"): ("strict-serializable",),
-    ("etcd", "serializable"): ("strict-serializable",),
-    ("zookeeper", "sync"): ("strict-serializable",),
-    ("zookeeper", "plain"): ("serializable",),
-}
-"""(db, read mode) -> the models its transactions are checked against by default: what the
-db's documentation promises for them (the reasoning is in docs/workloads.md). etcd
-promises strict serializability; a serializable-read run is still checked against it, to
-show what the relaxation costs. ZooKeeper promises linearizable writes and reads that are
-sequentially consistent unless a ``sync`` precedes them."""
-DEFAULT_MODELS = ("strict-serializable",)
-"""For a (db, read mode) the table does not know (a db a test registers)."""
-
-
 def option(test: Mapping[str, Any], opt: Option) -> Any:
     """The test's value of ``opt``, its default when absent."""
     value = test.get(opt.name)
@@ -87,12 +73,14 @@ def option(test: Mapping[str, Any], opt: Option) -> Any:
 
 def models_for(test: Mapping[str, Any]) -> list[str]:
     """The models to check ``test``'s history against: ``consistency_models`` when given,
-    else what the db promises in the test's read mode."""
+    else what the db promises in the test's read mode (its descriptor's ``txn_models``;
+    the reasoning is in docs/workloads.md), else strict serializability."""
     given = model_names(str(option(test, CONSISTENCY_MODELS)))
     if given:
         return given
-    return list(PROMISED_MODELS.get((str(test.get("db")), str(test.get("read_mode"))),
-                                    DEFAULT_MODELS))
+    db = DBS.get(str(test.get("db"))) if test.get("db") in DBS else None
+    promised = db.txn_models.get(str(test.get("read_mode"))) if db is not None else None
+    return list(promised or DEFAULT_MODELS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,5 +179,5 @@ class TxnWorkload:
 
 
 __all__ = ["CONSISTENCY_MODELS", "KEY_COUNT", "MAX_TXN_LENGTH", "MAX_WRITES_PER_KEY", "OPTIONS",
-           "PROMISED_MODELS", "READ", "READ_FRACTION", "TXN", "TxnGenerator", "TxnWorkload",
+           "READ", "READ_FRACTION", "TXN", "TxnGenerator", "TxnWorkload",
            "final_reads", "keys_touched", "models_for", "txn_generator"]

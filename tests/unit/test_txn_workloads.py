@@ -9,6 +9,7 @@ from faultline.core.errors import BadInputError
 from faultline.core.generator import time_limit
 from faultline.core.generator.testing import simulate
 from faultline.core.op import INVOKE, OK
+from faultline.dbs import DBS, Database, Image
 from faultline.runner.spec import build_test
 from faultline.workloads import WORKLOADS
 from faultline.workloads.list_append import WORKLOAD as list_append
@@ -145,6 +146,21 @@ def test_final_generator_reads_every_key_in_txns_of_max_length():
 ])
 def test_default_models_per_db_and_read_mode(db, read_mode, expected):
     assert models_for({"db": db, "read_mode": read_mode}) == expected
+
+
+def test_the_default_models_are_what_the_db_descriptor_promises():
+    promising = Database(
+        name="promisedb", version="0", client_port=1, peer_ports=(),
+        images={"default": Image("promisedb", "faultline/promisedb:0", "p/Dockerfile", ("p",))},
+        launcher="/bin/true", read_modes=("fast", "safe"), transports=("memory",), clients={},
+        probe_healthy=lambda host, port: True, probe_status=lambda host, port: None,
+        pick_leader=lambda statuses: None,
+        txn_models={"fast": ("read-committed",), "safe": ("serializable", "snapshot-isolation")})
+    with DBS.registered(promising):
+        assert models_for({"db": "promisedb", "read_mode": "safe"}) == [
+            "serializable", "snapshot-isolation"]
+        assert models_for({"db": "promisedb", "read_mode": "fast"}) == ["read-committed"]
+        assert models_for({"db": "promisedb", "read_mode": "other"}) == ["strict-serializable"]
 
 
 def test_consistency_models_option_overrides_the_default():

@@ -26,6 +26,9 @@ DB = Database(
              "list-append": {"kazoo": "faultline.dbs.zookeeper.txn_client:list_append_client_factory"},
              "rw-register": {"kazoo": "faultline.dbs.zookeeper.txn_client:rw_register_client_factory"},
              "set": {"kazoo": "faultline.dbs.zookeeper.set_client:zookeeper_set_client_factory"}},
+    # Writes (multi included) are linearizable; a read is up to date only after a sync,
+    # otherwise it may be stale: sequentially consistent, so only serializable.
+    txn_models={"sync": ("strict-serializable",), "plain": ("serializable",)},
     probe_healthy=probes.zk_healthy,
     probe_status=probes.zk_status,
     pick_leader=probes.zk_leader,
