@@ -244,3 +244,27 @@ def test_a_search_cut_anywhere_leaves_nothing_present_silently_absent(monkeypatc
             else:
                 assert t not in found
     assert partial  # some cut fell between a find and the end
+
+
+def test_when_the_shortest_walk_is_no_cycle_the_simple_path_search_finds_one():
+    from faultline.checkers.elle.walks import (
+        Automaton, Zone, closed_walk, is_cycle_of, simple_pieces, simple_search,
+    )
+    # a=0 -rw-> v=1; v has a ww loop through q=2 and an rw to c=7; c -ww-> a. The long way:
+    # v -ww-> y1..y4 (3..6) -rw-> c: a non-adjacent cycle of seven.
+    edges = [(0, 1, RW), (1, 2, WW), (2, 1, WW), (1, 7, RW), (7, 0, WW),
+             (1, 3, WW), (3, 4, WW), (4, 5, WW), (5, 6, WW), (6, 7, RW)]
+    adj: list[list[tuple[int, int]]] = [[] for _ in range(8)]
+    for a, b, rel in edges:
+        adj[a].append((b, rel))
+    auto, zone = Automaton("G-nonadjacent-item"), Zone([0] * 8, 0, 0)
+    walk = closed_walk(adj, lambda n: None, auto, 0, 1, zone)
+    assert [n for n, _ in walk] == [0, 1, 2, 1, 7]  # through v twice
+    assert not is_cycle_of(walk, "G-nonadjacent-item")
+    assert [classify([r for _, r in p]) for p in simple_pieces(walk)] == ["G0", "G2-item"]
+    cycle = simple_search(adj, lambda n: None, auto, 0, 1, zone)
+    assert [n for n, _ in cycle] == [0, 1, 3, 4, 5, 6, 7]
+    assert is_cycle_of(cycle, "G-nonadjacent-item")
+    # Without the long way there is none, and the search says so.
+    assert simple_search([row if i != 6 else [] for i, row in enumerate(adj)],
+                         lambda n: None, auto, 0, 1, zone) is None
