@@ -11,10 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from faultline.checkers.elle.consistency import CYCLE_TYPES, implied_anomalies
+from faultline.checkers.elle import cycles
 from faultline.checkers.elle.cycles import (
     classify, find_anomalies, strongly_connected_components,
 )
 from faultline.checkers.elle.graph import PROCESS, REALTIME, RW, WR, WW, DepGraph
+from faultline.checkers.elle.walks import (
+    Automaton, Zone, closed_walk, is_cycle_of, simple_pieces, simple_search,
+)
 
 RT = REALTIME
 
@@ -228,7 +232,6 @@ def test_a_search_cut_anywhere_leaves_nothing_present_silently_absent(monkeypatc
     complete, _ = find_anomalies(g, txns, None)
     present = implied_anomalies(complete)
     assert set(complete) == {"G0", "G-single-item-realtime"}
-    import faultline.checkers.elle.cycles as cycles
     partial = 0
     # The clock reads 0, 1, 2, ...: the deadline falls after that many looks at it.
     for cut in range(1, 60, 3):
@@ -247,9 +250,6 @@ def test_a_search_cut_anywhere_leaves_nothing_present_silently_absent(monkeypatc
 
 
 def test_when_the_shortest_walk_is_no_cycle_the_simple_path_search_finds_one():
-    from faultline.checkers.elle.walks import (
-        Automaton, Zone, closed_walk, is_cycle_of, simple_pieces, simple_search,
-    )
     # a=0 -rw-> v=1; v has a ww loop through q=2 and an rw to c=7; c -ww-> a. The long way:
     # v -ww-> y1..y4 (3..6) -rw-> c: a non-adjacent cycle of seven.
     edges = [(0, 1, RW), (1, 2, WW), (2, 1, WW), (1, 7, RW), (7, 0, WW),
