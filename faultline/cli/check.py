@@ -7,6 +7,10 @@ tail unless ``--allow-torn-tail``, or an op the model does not know is refused) 
 :func:`faultline.checkers.linearizable.check_linearizable`; a history of list-append or
 rw-register transactions (Elle's EDN, our JSONL with ``f`` ``txn``) without ``--model`` is
 checked by :func:`faultline.checkers.elle.check_elle` against ``--consistency-model``.
+A history of one of our runs (``history.jsonl`` beside a ``test.json`` naming its
+workload) is checked by that workload's checker, with the run's options, as ``faultline
+analyze`` does (without rewriting the run's files): a set run by set-full, a transactional
+one against the models its db promises; ``--model`` checks it for linearizability instead.
 Every file is checked, even after a bad one, and gets one line of output (one JSON object
 per line with ``--json``; for transactions, one more line per anomaly type).
 
@@ -29,17 +33,21 @@ from typing import Any
 from faultline.checkers.elle import DEFAULT_MODELS, check_elle, workload_of
 from faultline.checkers.elle.consistency import canonical_model
 from faultline.checkers.importers import FORMATS, load_history
+from faultline.checkers.importers.jsonl import parse as parse_jsonl, run_spec
 from faultline.checkers.importers.infer import (
     FROM_ARGUMENT, check_functions, is_inferred, is_transactional,
 )
 from faultline.checkers.linearizable import check_linearizable
 from faultline.checkers.models import MODEL_NAMES, get_model
+from faultline.core.history import read_text
 from faultline.core.result import UNKNOWN, Result
 from faultline.core.errors import (
     EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, BadInputError,
 )
 from faultline.core.op import INVOKE, NEMESIS
 from faultline.render.counterexample import counterexample_text
+from faultline.render.summary import first_anomaly
+from faultline.workloads import WORKLOADS
 
 log = logging.getLogger(__name__)
 _COUNTEREXAMPLE_OPS = 5  # ops of the prefix and of the concurrent ones shown in text mode
@@ -130,6 +138,9 @@ def _initial_option(args: argparse.Namespace) -> dict[str, Any]:
 def _check_one(path: str, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     record: dict[str, Any] = {"path": path}
     try:
+        spec = _run_of(path, args)
+        if spec is not None:
+            return _check_run_history(path, spec, args, record)
         imported = load_history(path, args.format, allow_torn_tail=args.allow_torn_tail)
         record["format"] = imported.format
         if imported.history.torn_line is not None:
@@ -170,13 +181,52 @@ def _check_one(path: str, args: argparse.Namespace) -> tuple[dict[str, Any], int
             traceback.print_exc()
         record.update(valid=None, error=f"internal error: {type(e).__name__}: {e}")
         return record, EXIT_INTERNAL
+    return _finish(record, result, imported.lines)
+
+
+def _finish(record: dict[str, Any], result: Result, lines: tuple[int | None, ...]
+            ) -> tuple[dict[str, Any], int]:
+    """The record with the result in it (counterexample ops given their source lines),
+    and the file's exit code."""
     record.update(result.to_dict())
-    if imported.lines:
+    if lines:
         for cx in _counterexamples(record):
-            _add_source_lines(cx, imported.lines)
+            _add_source_lines(cx, lines)
     if result.valid is True:
         return record, EXIT_VALID
     return record, EXIT_INVALID if result.valid is False else EXIT_UNKNOWN
+
+
+def _run_of(path: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The test.json of the run that recorded ``path`` (our JSONL beside a test.json naming
+    a known workload), unless ``--model`` or ``--format`` asks for another reading."""
+    if args.model is not None or args.format not in ("auto", "jsonl"):
+        return None
+    spec = run_spec(path)
+    workload = spec.get("workload") if spec is not None else None
+    return spec if isinstance(workload, str) and workload in WORKLOADS else None
+
+
+def _check_run_history(path: str, spec: dict[str, Any], args: argparse.Namespace,
+                       record: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """A run's history, checked by the run's own workload checker (as ``faultline
+    analyze`` does, without rewriting the run's files)."""
+    workload = WORKLOADS.get(spec["workload"])
+    models = _consistency_models(args)
+    if models:
+        if not any(o.name == "consistency_models" for o in workload.options):
+            raise BadInputError(f"{path}: --consistency-model is for transactional "
+                                f"histories; this {workload.name} run's is not one")
+        spec = {**spec, "consistency_models": ",".join(models)}
+    history, lines = parse_jsonl(path, read_text(path), allow_torn_tail=args.allow_torn_tail)
+    record.update(format="jsonl", checker=f"{workload.name} workload (the run's test.json)",
+                  ops=sum(1 for op in history if op.type == INVOKE and op.process != NEMESIS))
+    if history.torn_line is not None:
+        record["torn_line"] = history.torn_line
+    opts = {"time_limit": args.time_limit, "memory_limit_mb": args.memory_limit,
+            "full": args.full}
+    result = workload.checker(spec).check(spec, history, opts)  # a crash: exit 255, as below
+    return _finish(record, result, lines)
 
 
 def _counterexamples(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -216,6 +266,11 @@ def _emit(record: dict[str, Any], as_json: bool) -> None:
     print(_summary(record), flush=True)
     if record.get("kind") == "elle":
         print(_elle_lines(record), flush=True)
+    elif record.get("valid") is False and not record.get("counterexample") and \
+            record.get("checker"):
+        found = first_anomaly({"workload": record})
+        if found is not None:
+            print(f"    {found[1]}", flush=True)
     elif record.get("valid") is False and record.get("counterexample"):
         text = counterexample_text(record["counterexample"], ops_shown=_COUNTEREXAMPLE_OPS)
         print(textwrap.indent(text, "    "))
@@ -233,7 +288,9 @@ def _summary(record: dict[str, Any]) -> str:
         return f"{record['path']}: ERROR {record['error']}"
     model = record.get("model")
     inferred = " (inferred from its ops)" if record.get("model_from") == "functions" else ""
-    if record.get("kind") == "elle":
+    if record.get("checker"):
+        details = [record.get("format"), record["checker"], f"{record.get('ops')} ops"]
+    elif record.get("kind") == "elle":
         details = [record.get("format"), record.get("workload"),
                    f"models {', '.join(record.get('models') or ['none'])}",
                    f"{record.get('ops')} txns"]

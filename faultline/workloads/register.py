@@ -91,14 +91,18 @@ class RegisterGenerator:
 
 class RegisterChecker:
     """Linearizability per key against the cas-register model. The search is bounded by
-    ``opts["time_limit"]``, else ``test["check_time_limit"]`` (seconds), else unbounded."""
+    ``opts["time_limit"]``, else ``test["check_time_limit"]`` (seconds), else unbounded,
+    and by ``opts["memory_limit_mb"]``; ``opts["full"]`` decides every key, even after one
+    proves the history invalid (``faultline check --full``)."""
 
     def check(self, test: Mapping[str, Any], history: History,
               opts: Mapping[str, Any]) -> Result:
         limit = opts.get("time_limit") or test.get("check_time_limit")
         model = PerKey(get_model("cas-register", initial=None))
         return check_linearizable(history, model,
-                                  time_limit=float(limit) if limit else None)
+                                  time_limit=float(limit) if limit else None,
+                                  memory_limit_mb=opts.get("memory_limit_mb"),
+                                  full=bool(opts.get("full")))
 
 
 class Register:

@@ -36,16 +36,24 @@ def parse(path: str, text: str, *, allow_torn_tail: bool = False
     return parse_jsonl_lines(path, text, allow_torn_tail=allow_torn_tail)
 
 
-def implied_model(path: str) -> ModelChoice:
+def run_spec(path: str) -> dict[str, Any] | None:
+    """The ``test.json`` of the run directory holding ``path``, or None when there is none.
+    HistoryFormatError when one is there but cannot be read."""
     test_path = os.path.join(os.path.dirname(os.path.abspath(path)), "test.json")
     if not os.path.exists(test_path):
-        return DEFAULT_MODEL
+        return None
     try:
         with open(test_path, encoding="utf-8") as fh:
             test = json.load(fh)
     except (OSError, ValueError) as e:
         raise HistoryFormatError(test_path, None, f"cannot read the run's test.json: {e}") from None
-    entry = _model_entry(test)
+    if not isinstance(test, dict):
+        raise HistoryFormatError(test_path, None, "the run's test.json is not a JSON object")
+    return test
+
+
+def implied_model(path: str) -> ModelChoice:
+    entry = _model_entry(run_spec(path))
     if entry is None:
         return DEFAULT_MODEL
     if isinstance(entry, str):
@@ -54,7 +62,8 @@ def implied_model(path: str) -> ModelChoice:
         options = {k: v for k, v in entry.items() if k != "name"}
         return ModelChoice(entry["name"], options, FROM_TEST_JSON)
     raise HistoryFormatError(
-        test_path, None, f'"model" must be a name or {{"name": ..., options}}, got {entry!r}'
+        os.path.join(os.path.dirname(os.path.abspath(path)), "test.json"), None,
+        f'"model" must be a name or {{"name": ..., options}}, got {entry!r}'
     )
 
 
