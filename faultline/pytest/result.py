@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from faultline.core.result import verdict_word
 from faultline.render.counterexample import counterexample_text
+from faultline.render.summary import first_anomaly, why_unknown
 
 OPS_IN_MESSAGE = 3
 """Ops of the counterexample's prefix and pending ops an assertion message shows (the
@@ -80,15 +81,9 @@ class RunResult:
             lines.append(f"first anomaly, {anomalies[0].checker}{more}:")
             lines += ["  " + line for line in anomalies[0].text.splitlines()]
         elif self.valid not in (True, False):
-            lines.append(f"why unknown: {self._why_unknown()}")
+            lines.append(f"why unknown: {why_unknown(self.results)}")
         lines.append(f"report: {self.report}")
         return "\n".join(lines)
-
-    def _why_unknown(self) -> str:
-        reasons = [self.results.get("error")] + [
-            c.get("error") or c.get("reason") for c in self.results.values()
-            if isinstance(c, Mapping) and c.get("valid") not in (True, False)]
-        return "; ".join(r for r in reasons if r) or "no checker gave a reason"
 
     def assert_valid(self) -> "RunResult":
         """AssertionError (with :meth:`explain`) unless the checkers found the run valid."""
@@ -108,11 +103,22 @@ class RunResult:
 
 
 def _anomalies_of(checker: str, checked: Mapping[str, Any]) -> list[Anomaly]:
-    """A checker result's anomalies: each illegal key's counterexample (a search that
-    stops at the first illegal key has one), else the result's own counterexample."""
+    """An invalid checker result's anomalies: each illegal key's counterexample (a search
+    that stops at the first illegal key has one), else the result's own counterexample;
+    for a result that names its anomalies by type (Elle's), each with its explanation;
+    else one, in the words of the run's summary."""
     keyed = [(key, r["counterexample"]) for key, r in (checked.get("keys") or {}).items()
              if r.get("valid") is False and r.get("counterexample")]
     if not keyed and checked.get("counterexample"):
         keyed = [(None, checked["counterexample"])]
-    return [Anomaly(checker, key, cx, counterexample_text(cx, ops_shown=OPS_IN_MESSAGE))
-            for key, cx in keyed]
+    if keyed:
+        return [Anomaly(checker, key, cx, counterexample_text(cx, ops_shown=OPS_IN_MESSAGE))
+                for key, cx in keyed]
+    named = checked.get("anomalies")
+    if isinstance(named, Mapping) and named:
+        return [Anomaly(checker, found.get("key"), found,
+                        f"{kind}: {found.get('explanation') or 'see the report'}")
+                for kind, records in named.items() for found in records
+                if isinstance(found, Mapping)]
+    _, sentence = first_anomaly({checker: checked}) or (checker, "invalid (see the report)")
+    return [Anomaly(checker, None, checked, sentence)]

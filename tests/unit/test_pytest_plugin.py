@@ -7,6 +7,7 @@ import asyncio
 import json
 import xml.etree.ElementTree as ET
 
+import matplotlib.figure  # noqa: F401 - see below
 import pytest
 
 from faultline.core import eventloop
@@ -19,6 +20,8 @@ pytest_plugins = ["pytester"]
 # The inner sessions run in this process, and pytester drops the modules each one
 # imported: the harness and its event loop are loaded here, once, so that uvloop (which
 # cannot be loaded twice) and asyncio agree on the CancelledError class in every session.
+# The same for matplotlib: the reports the inner runs write draw with it, and numpy under
+# it cannot be loaded twice in one process either.
 eventloop.run(asyncio.sleep(0))
 
 # The inner sessions' conftest: a db whose register clients are in-memory (read mode
