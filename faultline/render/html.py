@@ -22,6 +22,7 @@ from faultline.render.markup import render_template
 from faultline.render.plots import figures
 from faultline.render.run_timeline import run_timeline_html
 from faultline.render.sections import checker_section
+from faultline.render.summary import first_anomaly, why_unknown
 from faultline.render.timeline import timeline
 
 
@@ -50,6 +51,18 @@ def _problems(results: Mapping[str, Any]) -> list[dict[str, str]]:
     return problems
 
 
+def _headline(results: Mapping[str, Any]) -> str | None:
+    """Under the verdict, in one sentence (the terminal summary's): the first anomaly of
+    an invalid run, or why an unknown one is unknown (a run's own error is a problem)."""
+    valid = results.get("valid")
+    if valid is False:
+        found = first_anomaly(results)
+        return f"{found[0]}: {found[1]}" if found else None
+    if valid is True or results.get("error"):
+        return None
+    return f"why unknown: {why_unknown(results)}"
+
+
 def page_context(test: Mapping[str, Any], history: History,
                  results: Mapping[str, Any]) -> dict[str, Any]:
     """What ``report.html`` shows, by the names the template uses."""
@@ -59,6 +72,7 @@ def page_context(test: Mapping[str, Any], history: History,
     return {
         "test": test,
         "valid": results.get("valid"),
+        "headline": _headline(results),
         "problems": _problems(results),
         "events": len(history),
         "counts": op_counts(history),

@@ -71,6 +71,23 @@ def test_report_page_shows_verdict_counts_faults_and_escapes():
     assert external_references(page) == []  # nothing loaded from elsewhere
 
 
+def test_under_the_verdict_the_first_anomaly_or_why_unknown_in_one_sentence():
+    from markupsafe import escape
+
+    from faultline.render.summary import first_anomaly
+    invalid = {"valid": False, "stats": {"valid": True},
+               "workload": {"kind": "linearizable", "valid": False, "counterexample": CX}}
+    page = render_report({}, history(), invalid)
+    _, sentence = first_anomaly(invalid)
+    assert re.search(r"class=headline>workload: (.*?)</p>", page).group(1) == escape(sentence)
+    unknown = {"valid": "unknown", "stats": {"valid": True},
+               "workload": {"kind": "elle", "valid": "unknown",
+                            "reason": "cycle search stopped after 10 s"}}
+    page = render_report({}, history(), unknown)
+    assert "class=headline>why unknown: cycle search stopped after 10 s</p>" in page
+    assert "class=headline" not in render_report({}, history(), {"valid": True})
+
+
 def test_unknown_verdict_with_error():
     page = render_report({}, History(), {"valid": "unknown", "error": "interrupted"})
     assert "UNKNOWN" in page and "interrupted" in page
