@@ -389,7 +389,7 @@ def grpc_run(workload, scenario):
         client = EtcdGrpcTxnClient(workload=workload, read_mode="serializable", prefix="t",
                                    timeout_s=0.5)
         kv = FakeKV()
-        client._channel_client._kv, client._loop, client.node = kv, asyncio.get_running_loop(), "n1"
+        client._channel_client.kv, client._loop, client.node = kv, asyncio.get_running_loop(), "n1"
         return await scenario(client, kv)
     return asyncio.run(main())
 

@@ -58,7 +58,8 @@ class EtcdGrpcClient:
         self._key = EtcdKeys(prefix)
         self._timeout = timeout_s
         self._channel: Any = None
-        self._kv: Any = None
+        self.kv: Any = None
+        """The KV stub of the open channel (the transactional client sends on it too)."""
         self.node: str | None = None
 
     async def open(self, test: Mapping[str, Any], node: str) -> None:
@@ -66,7 +67,7 @@ class EtcdGrpcClient:
         host, port = resolve_address(test, node, ETCD.client_port)
         self.node = node
         self._channel = rpc.insecure_channel(f"{host}:{port}", options=CHANNEL_OPTIONS)
-        self._kv = rpc.KVStub(self._channel)
+        self.kv = rpc.KVStub(self._channel)
         wait = min(self._timeout, 2.0)
         try:
             await asyncio.wait_for(self._channel.channel_ready(), wait)
@@ -81,11 +82,11 @@ class EtcdGrpcClient:
         f = op.f
         key = self._key(op.key)
         if f == "read":
-            call, request = self._kv.Range, rpc.RangeRequest(key=key, serializable=self._serializable)
+            call, request = self.kv.Range, rpc.RangeRequest(key=key, serializable=self._serializable)
         elif f == "write":
-            call, request = self._kv.Put, rpc.PutRequest(key=key, value=encode_value(op.value))
+            call, request = self.kv.Put, rpc.PutRequest(key=key, value=encode_value(op.value))
         elif f == "cas":
-            call, request = self._kv.Txn, _cas_request(key, *op.value)
+            call, request = self.kv.Txn, _cas_request(key, *op.value)
         else:
             raise ValueError(f"the etcd register client does not do f={f!r}")
         try:

@@ -69,7 +69,7 @@ class EtcdGrpcTxnClient(EtcdTxnClient):
 
     async def _call(self, request: Any, f: str, deadline: float) -> Any:
         try:
-            return await self._channel_client._kv.Txn(request, timeout=self._time_left(deadline))
+            return await self._channel_client.kv.Txn(request, timeout=self._time_left(deadline))
         except grpc.aio.AioRpcError as e:
             kind, error = classify_rpc_error(f, e.code().value[0], e.details() or "")
             if error.startswith("not-sent"):

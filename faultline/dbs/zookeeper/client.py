@@ -127,7 +127,7 @@ class ZooKeeperClient:
             if f == "cas":
                 return await self._cas(op, path)
         except Exception as e:  # noqa: BLE001 - every error of the last request is classified
-            await _back_off_if_not_sent(e)
+            await back_off_if_not_sent(e)
             kind, error = classify_zk_error(f, e)
             return op.with_(type=kind, node=self.node, error=error)
         raise ValueError(f"the ZooKeeper register client does not do f={f!r}")
@@ -210,7 +210,7 @@ class ZooKeeperClient:
         try:
             found = await self._read(path)
         except Exception as e:  # noqa: BLE001 - nothing was written yet: a definite fail
-            await _back_off_if_not_sent(e)
+            await back_off_if_not_sent(e)
             return op.with_(type=FAIL, node=self.node, error=f"cas-read: {classify_zk_error('read', e)[1]}")
         if found is None or decode_value(found[0]) != expected:
             return op.with_(type=FAIL, node=self.node, error="value-differs")
@@ -232,7 +232,9 @@ class ZooKeeperClient:
         return await asyncio.wait_for(fut, max(0.0, self._deadline - self._loop.time()))
 
 
-async def _back_off_if_not_sent(error: BaseException) -> None:
+async def back_off_if_not_sent(error: BaseException) -> None:
+    """Wait a little after a request that never left (the client's own clients share this:
+    a retry at once would only find the same closed connection)."""
     if isinstance(error, NotSentError):
         await asyncio.sleep(NOT_SENT_BACKOFF_S)
 

@@ -32,7 +32,7 @@ from faultline.core.op import FAIL, INFO, OK, Op
 from faultline.core.vocabulary import MEMBER_READ
 from faultline.dbs.client_support import client_timeout, encode_value, key_prefix, read_mode
 from faultline.dbs.zookeeper import DB as ZOOKEEPER
-from faultline.dbs.zookeeper.client import (ZooKeeperClient, _back_off_if_not_sent,
+from faultline.dbs.zookeeper.client import (ZooKeeperClient, back_off_if_not_sent,
                                             classify_zk_error)
 from faultline.dbs.zookeeper.kazoo_bridge import NotSentError, in_daemon_thread
 
@@ -70,7 +70,7 @@ class ZooKeeperSetClient(ZooKeeperClient):
             names = await self._read(self._set, self._zk.get_children_async,
                                      sync=True if f == MEMBER_READ else None)
         except Exception as e:  # noqa: BLE001 - every error of the last request is classified
-            await _back_off_if_not_sent(e)
+            await back_off_if_not_sent(e)
             kind, error = classify_zk_error(f, e)
             return op.with_(type=kind, node=self.node, error=error)
         return op.with_(type=OK, value=[element_of(n) for n in names or ()], node=self.node)
@@ -91,7 +91,7 @@ class ZooKeeperSetClient(ZooKeeperClient):
                 if not retry or not await self._reconnected():
                     if maybe_applied is not None:
                         return op.with_(type=INFO, node=self.node, error=maybe_applied)
-                    await _back_off_if_not_sent(e)
+                    await back_off_if_not_sent(e)
                     return op.with_(type=kind, node=self.node, error=error)
 
     async def _reconnected(self) -> bool:

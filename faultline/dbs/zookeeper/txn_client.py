@@ -43,7 +43,7 @@ from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import client_timeout, key_prefix, read_mode
 from faultline.dbs.txn_values import ValueCodec, apply_mops, codec, touched_keys
 from faultline.dbs.zookeeper import DB as ZOOKEEPER
-from faultline.dbs.zookeeper.client import ZooKeeperClient, _back_off_if_not_sent, classify_zk_error
+from faultline.dbs.zookeeper.client import ZooKeeperClient, back_off_if_not_sent, classify_zk_error
 
 ABSENT = -1
 """The version recorded for a znode that does not exist."""
@@ -101,7 +101,7 @@ class ZooKeeperTxnClient(ZooKeeperClient):
                 return op.with_(type=FAIL, node=self.node, error="snapshot-unstable")
             snapshot = {k: self._codec.decode(raw) for k, (raw, _) in seen.items()}
         except Exception as e:  # noqa: BLE001 - nothing was written: a definite fail
-            await _back_off_if_not_sent(e)
+            await back_off_if_not_sent(e)
             error = f"unreadable value: {e}" if isinstance(e, ValueError) \
                 else classify_zk_error("read", e)[1]
             return op.with_(type=FAIL, node=self.node, error=f"read: {error}" if written else error)
@@ -112,7 +112,7 @@ class ZooKeeperTxnClient(ZooKeeperClient):
         try:
             results = await self._wait(self._send(self._commit(multi_ops(every, seen, new))))
         except Exception as e:  # noqa: BLE001 - every error of the multi is classified
-            await _back_off_if_not_sent(e)
+            await back_off_if_not_sent(e)
             kind, error = classify_zk_error("txn", e)
             if isinstance(e, GUARD_ERRORS):
                 error = f"guard-failed: {error}"
