@@ -18,7 +18,7 @@ import traceback
 
 from faultline.core.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, FaultlineError
 
-COMMANDS = ("test", "matrix", "check", "analyze", "report", "cluster", "images")
+COMMANDS = ("test", "matrix", "scenario", "check", "analyze", "report", "cluster", "images")
 
 
 class _Parser(argparse.ArgumentParser):
