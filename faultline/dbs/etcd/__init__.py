@@ -36,7 +36,8 @@ DB = Database(
                              "grpc": "faultline.dbs.etcd.grpc_txn_client:list_append_client_factory"},
              "rw-register": {"http": "faultline.dbs.etcd.txn_client:rw_register_client_factory",
                              "grpc": "faultline.dbs.etcd.grpc_txn_client:rw_register_client_factory"},
-             "set": {"http": "faultline.dbs.etcd.set_client:etcd_set_client_factory"}},
+             "set": {"http": "faultline.dbs.etcd.set_client:etcd_set_client_factory"},
+             "watch": {"http": "faultline.dbs.etcd.watch_client:etcd_watch_client_factory"}},
     # etcd promises strict serializability for every KV call; serializable reads are
     # its documented exception, checked against the promise to show what they cost.
     txn_models={"linearizable": ("strict-serializable",),

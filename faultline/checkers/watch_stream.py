@@ -1,0 +1,313 @@
+"""The watch checker: every watch session's events against the writes the same run recorded.
+
+Input (the watch workload's history, :mod:`faultline.workloads.watch`): writes
+(``put`` / ``delete`` / ``txn``, ok completions carrying ``{"mops", "revision"}``), ``compact``
+ops, and ``watch`` sessions (ok completions carrying ``{"from", "batches": [{"header",
+"events": [[revision, key, type, value], ...]}, ...], "compacted", ...}``).
+
+What a revision should hold: an acknowledged write at revision R made exactly its puts
+and its deletes of keys that existed (``deleted`` 1); a write of unknown outcome may have
+made its events at a revision no acknowledged write returned, and then every session that
+saw that revision must agree on them. *Known revisions* are those with events: returned by
+an acknowledged write, or delivered by any session.
+
+Anomalies (each session is checked on its own; a kind is named only when found):
+
+- ``out-of-order``: an event at a lower revision delivered after a higher one.
+- ``duplicate``: one (revision, key) event delivered twice in a session.
+- ``split-revision``: one revision's events delivered in two responses (not atomic).
+- ``missing``: a known revision between the first and the last revision a session
+  delivered that it did not deliver (unless below a compaction it reported).
+- ``wrong-resume``: the first event of a session starting at F is not the first known
+  revision >= F: an earlier one (replayed) or a later one (skipped).
+- ``silent-compaction``: such a skip over revisions a compaction (invoked before the
+  session ended) removed, without the compaction error the server owes.
+- ``unjustified-compaction``: a compaction error for revision C though no compaction at C
+  was invoked before, or for a session that started at C or later.
+- ``wrong-content``: a revision's events differ from what its write did, or from what
+  another session delivered for it, or an acknowledged write's put shows at another
+  revision.
+- ``unexpected-event``: an event no write could have made (a value never written, or
+  written by a write that failed).
+
+Not anomalies: a session that ends before it delivers everything up to the end of the
+test (watches are checked for what they delivered; ``stats.unreached`` counts final
+sessions that did not reach their ``until``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from typing import Any, Iterable, Mapping
+
+from faultline.core.history import History
+from faultline.core.op import FAIL, INVOKE, NEMESIS, OK, Op
+from faultline.core.result import Result
+
+KIND = "watch"
+WRITE_FS = frozenset({"put", "delete", "txn"})
+EXAMPLES = 8
+ANOMALY_TYPES = ("out-of-order", "duplicate", "split-revision", "missing", "wrong-resume",
+                 "silent-compaction", "unjustified-compaction", "wrong-content",
+                 "unexpected-event")
+
+
+def resume_revision(session: Mapping[str, Any]) -> int | None:
+    """Where a watcher resumes after ``session`` (a watch completion's value): after the
+    last event it received; at the compaction it was told of; else where it started."""
+    last = None
+    for batch in session.get("batches") or ():
+        if batch["events"]:
+            last = batch["events"][-1][0]
+    start = session.get("from")
+    if session.get("compacted"):
+        return max(int(session["compacted"]), (last or 0) + 1)
+    return start if last is None else last + 1
+
+
+def write_events(mops: Iterable[Any]) -> tuple[tuple[Any, str, Any], ...]:
+    """The events ``(key, type, value)`` an acknowledged write's mops made, sorted by key."""
+    out = []
+    for mop in mops:
+        if mop[0] == "put":
+            out.append((mop[1], "put", mop[2]))
+        elif mop[0] == "delete" and mop[2]:
+            out.append((mop[1], "delete", None))
+    return tuple(sorted(out, key=repr))
+
+
+class _Writes:
+    """What the history's writes say: events per acknowledged revision, and who wrote each
+    put value (with the outcome)."""
+
+    def __init__(self, history: History):
+        self.at: dict[int, tuple] = {}
+        self.by_value: dict[Any, tuple[str, Op]] = {}   # value -> (outcome, invoke)
+        self.deletes_unknown: set[Any] = set()            # keys deleted by writes of unknown outcome
+        self.puts_of: dict[int, frozenset] = {}           # invoke index -> its put values
+        self.compactions: list[tuple[int, int, int | None]] = []  # (revision, invoke idx, ok idx)
+        open_: dict[Any, Op] = {}
+        for op in history:
+            if op.process == NEMESIS:
+                continue
+            if op.type == INVOKE:
+                open_[op.process] = op
+                if op.f in WRITE_FS:
+                    puts = frozenset(m[2] for m in op.value["mops"] if m[0] == "put")
+                    self.puts_of[op.index] = puts
+                    for v in puts:
+                        self.by_value[v] = ("info", op)
+                    self.deletes_unknown.update(m[1] for m in op.value["mops"] if m[0] == "delete")
+                elif op.f == "compact":
+                    self.compactions.append((int(op.value), op.index, None))
+                continue
+            inv = open_.pop(op.process, None)
+            if inv is None:
+                continue
+            if op.f == "compact" and op.type == OK:
+                self.compactions = [(r, i, op.index if i == inv.index else ok)
+                                    for r, i, ok in self.compactions]
+            if op.f not in WRITE_FS or op.type not in (OK, FAIL):
+                continue
+            for v in self.puts_of.get(inv.index, ()):
+                self.by_value[v] = (op.type, inv)
+            if op.type == OK:
+                events = write_events(op.value["mops"])
+                if events:
+                    self.at.setdefault(int(op.value["revision"]), events)
+
+
+class _Report:
+    def __init__(self) -> None:
+        self.found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def add(self, kind: str, session: Mapping[str, Any], text: str, **fields: Any) -> None:
+        self.counts[kind] += 1
+        if len(self.found[kind]) < EXAMPLES:
+            self.found[kind].append({"type": kind, "session": session, **fields, "text": text})
+
+
+def _sessions(history: History) -> list[tuple[Op, Op]]:
+    """(invoke, ok completion) of every watch session, in completion order."""
+    open_: dict[Any, Op] = {}
+    out = []
+    for op in history:
+        if op.f != "watch":
+            continue
+        if op.type == INVOKE:
+            open_[op.process] = op
+        elif op.type == OK and op.process in open_:
+            out.append((open_.pop(op.process), op))
+    return out
+
+
+def check_watch_stream(history: History) -> Result:
+    """The watch checker (the module doc). Valid when no anomaly is found; unknown when
+    the history has no watch session that delivered an event."""
+    writes = _Writes(history)
+    sessions = _sessions(history)
+    report = _Report()
+    observed: dict[int, tuple] = {}
+    delivered: list[tuple[dict, list, Mapping]] = []
+    events_total = 0
+    for inv, ok in sessions:
+        value = ok.value
+        ref = {"index": ok.index, "invoke": inv.index, "process": ok.process, "node": ok.node,
+               "from": value.get("from"), "historical": bool(value.get("historical"))}
+        flat = [(b, tuple(e)) for b, batch in enumerate(value.get("batches") or ())
+                for e in batch["events"]]
+        events_total += len(flat)
+        delivered.append((ref, flat, value))
+        _check_order(flat, ref, report)
+        for revision, events in _by_revision(flat).items():
+            observed.setdefault(revision, events)
+    known = sorted(set(writes.at) | set(observed))
+    for ref, flat, value in delivered:
+        _check_contents(flat, ref, writes, observed, report)
+        _check_coverage(flat, ref, value, known, writes, report)
+    stats = {"sessions": len(sessions), "events": events_total, "revisions": len(known),
+             "acknowledged_revisions": len(writes.at),
+             "historical_sessions": sum(1 for r, _, _ in delivered if r["historical"]),
+             "compacted_sessions": sum(1 for _, _, v in delivered if v.get("compacted")),
+             "broken_sessions": sum(1 for _, _, v in delivered if v.get("broken")),
+             "unreached": sum(1 for _, _, v in delivered
+                              if v.get("until") and not v.get("reached")),
+             "compactions": sum(1 for _, _, ok in writes.compactions if ok is not None),
+             "first_revision": known[0] if known else None,
+             "last_revision": known[-1] if known else None,
+             "counts": dict(report.counts)}
+    data = {"kind": KIND, "anomaly_types": sorted(report.found),
+            "anomalies": dict(report.found), "stats": stats}
+    if report.found:
+        return Result(False, data)
+    if not events_total:
+        return Result("unknown", {**data, "reason": "no watch session delivered an event"})
+    return Result(True, data)
+
+
+def _by_revision(flat: list) -> dict[int, tuple]:
+    grouped: dict[int, set] = defaultdict(set)  # a repeat is a duplicate, not new content
+    for _, (revision, key, kind, value) in flat:
+        grouped[revision].add((key, kind, value))
+    return {r: tuple(sorted(es, key=repr)) for r, es in grouped.items()}
+
+
+def _check_order(flat: list, ref: Mapping, report: _Report) -> None:
+    seen: set[tuple] = set()
+    batch_of: dict[int, int] = {}
+    previous = None
+    for batch, (revision, key, _, _) in flat:
+        if previous is not None and revision < previous:
+            report.add("out-of-order", ref, f"revision {revision} delivered after {previous}",
+                       revision=revision, after=previous)
+        previous = revision if previous is None else max(previous, revision)
+        if (revision, key) in seen:
+            report.add("duplicate", ref, f"the event of key {key} at revision {revision} "
+                       "delivered twice", revision=revision, key=key)
+        seen.add((revision, key))
+        first_batch = batch_of.setdefault(revision, batch)
+        if first_batch != batch:
+            report.add("split-revision", ref, f"revision {revision}'s events came in responses "
+                       f"{first_batch} and {batch}", revision=revision,
+                       responses=[first_batch, batch])
+            batch_of[revision] = batch
+
+
+def _check_contents(flat: list, ref: Mapping, writes: _Writes, observed: Mapping[int, tuple],
+                    report: _Report) -> None:
+    for revision, events in _by_revision(flat).items():
+        expected = writes.at.get(revision)
+        if expected is not None:
+            if events != expected:
+                report.add("wrong-content", ref, f"revision {revision} delivered {list(events)}, "
+                           f"its write made {list(expected)}", revision=revision,
+                           delivered=[list(e) for e in events], expected=[list(e) for e in expected])
+            continue
+        if events != observed[revision]:
+            report.add("wrong-content", ref, f"revision {revision} delivered {list(events)}, "
+                       f"another session {list(observed[revision])}", revision=revision,
+                       delivered=[list(e) for e in events],
+                       expected=[list(e) for e in observed[revision]])
+            continue
+        why = _unexplained(events, writes)
+        if why is not None:
+            kind, text = why
+            report.add(kind, ref, f"revision {revision}: {text}", revision=revision,
+                       delivered=[list(e) for e in events])
+
+
+def _unexplained(events: tuple, writes: _Writes) -> tuple[str, str] | None:
+    """Why no write of unknown outcome explains ``events`` at a revision no acknowledged
+    write returned, or None when one does."""
+    puts = {value for _, kind, value in events if kind == "put"}
+    writers = set()
+    for value in puts:
+        outcome, inv = writes.by_value.get(value, (None, None))
+        if outcome is None:
+            return "unexpected-event", f"value {value!r} was never written"
+        if outcome == FAIL:
+            return "unexpected-event", f"value {value!r} was written by op {inv.index}, which failed"
+        if outcome == OK:
+            return "wrong-content", f"value {value!r} was acknowledged at another revision"
+        writers.add(inv.index)
+    if len(writers) > 1:
+        return "wrong-content", f"puts of writes {sorted(writers)} at one revision"
+    if writers and writes.puts_of[next(iter(writers))] != puts:
+        return "wrong-content", (f"only part of write {next(iter(writers))}'s puts "
+                                 f"{sorted(writes.puts_of[next(iter(writers))])}")
+    for key, kind, _ in events:
+        if kind == "delete" and key not in writes.deletes_unknown:
+            return "unexpected-event", f"key {key!r} deleted, though no unknown write deletes it"
+    return None
+
+
+def _check_coverage(flat: list, ref: Mapping, value: Mapping, known: list[int],
+                    writes: _Writes, report: _Report) -> None:
+    start = int(value.get("from") or 0)
+    compacted = int(value.get("compacted") or 0)
+    if compacted:
+        _check_compaction_error(compacted, start, ref, writes, report)
+    if not flat:
+        return
+    revisions = sorted({e[0] for _, e in flat})
+    got = set(revisions)
+    first, last = flat[0][1][0], revisions[-1]
+    i = bisect.bisect_left(known, max(start, compacted))
+    expected_first = known[i] if i < len(known) else None
+    if first < start:
+        report.add("wrong-resume", ref, f"started at {start}, first event at revision {first} "
+                   "(replayed)", revision=first, expected=start)
+    elif expected_first is not None and first > expected_first:
+        removed = [r for r, inv_i, _ in writes.compactions
+                   if r > expected_first and inv_i < ref["index"]]
+        kind = "silent-compaction" if removed else "wrong-resume"
+        report.add(kind, ref, f"started at {start}, first event at revision {first}, skipping "
+                   f"{expected_first}" + (f" (compaction at {max(removed)} not reported)"
+                                          if removed else ""),
+                   revision=first, expected=expected_first)
+    for r in known[bisect.bisect_right(known, first):bisect.bisect_left(known, last)]:
+        if r not in got and r >= compacted:
+            report.add("missing", ref, f"revision {r} not delivered between {first} and {last}",
+                       revision=r)
+
+
+def _check_compaction_error(compacted: int, start: int, ref: Mapping, writes: _Writes,
+                            report: _Report) -> None:
+    asked = any(r == compacted and inv_i < ref["index"] for r, inv_i, _ in writes.compactions)
+    if not asked or start >= compacted:
+        report.add("unjustified-compaction", ref, f"told revision {compacted} was compacted "
+                   f"(session from {start})" + ("" if asked else ", no such compaction was "
+                                                "invoked"), revision=compacted)
+
+
+class WatchStreamChecker:
+    """The Checker protocol around :func:`check_watch_stream`."""
+
+    def check(self, test: Mapping[str, Any], history: History, opts: Mapping[str, Any]) -> Result:
+        return check_watch_stream(history)
+
+
+__all__ = ["ANOMALY_TYPES", "KIND", "WatchStreamChecker", "check_watch_stream",
+           "resume_revision", "write_events"]

@@ -1,0 +1,225 @@
+"""The watch checker on hand-made histories: a sound stream passes; a stream that skips,
+repeats, reorders, splits a revision, resumes at the wrong revision or hides a compaction
+is flagged with the anomaly's name."""
+
+from __future__ import annotations
+
+import copy
+
+from hypothesis import given, settings, strategies as st
+
+from faultline.checkers.watch_stream import check_watch_stream, resume_revision
+from faultline.core.history import History
+from faultline.core.op import FAIL, INFO, INVOKE, OK, Op
+
+
+class Builder:
+    """Ops appended in order; writer processes 10+, watchers 0..2."""
+
+    def __init__(self) -> None:
+        self.ops: list[Op] = []
+        self.revision = 1
+        self.writer = 10
+
+    def _add(self, type_, f, value, process, node="n1"):
+        self.ops.append(Op(type_, f, value, process, len(self.ops) * 1000, len(self.ops),
+                           node=node))
+
+    def write(self, mops, *, outcome=OK, f=None):
+        """An acknowledged write gets the next revision when it makes events."""
+        f = f or ("txn" if len(mops) > 1 else mops[0][0])
+        p = self.writer
+        self.writer += 1
+        self._add(INVOKE, f, {"mops": [list(m) for m in mops]}, p)
+        makes = any(m[0] == "put" or (m[0] == "delete" and m[2]) for m in mops)
+        if makes and outcome in (OK, INFO):
+            self.revision += 1
+        if outcome == OK:
+            self._add(OK, f, {"mops": [list(m) for m in mops], "revision": self.revision}, p)
+        else:
+            self._add(outcome, f, {"mops": [list(m) for m in mops]}, p)
+        return self.revision
+
+    def compact(self, revision):
+        p = self.writer
+        self.writer += 1
+        self._add(INVOKE, "compact", revision, p)
+        self._add(OK, "compact", revision, p)
+
+    def watch(self, start, batches, process=0, **extra):
+        value = {"from": start, "batches": [{"header": b[-1][0], "events": [list(e) for e in b]}
+                                            for b in batches],
+                 "compacted": None, "canceled": None, "broken": None, "reached": True, **extra}
+        self._add(INVOKE, "watch", {"from": start}, process)
+        self._add(OK, "watch", value, process)
+
+    def history(self) -> History:
+        return History(self.ops)
+
+
+def sound_run() -> tuple[Builder, list[list]]:
+    """Five writes (puts, a delete, a txn), and the events they made, one batch each."""
+    b = Builder()
+    r1 = b.write([["put", 1, 101]])
+    r2 = b.write([["put", 2, 102]])
+    r3 = b.write([["delete", 1, 1]])
+    b.write([["delete", 5, 0]])  # nothing to delete: no event, no revision
+    r4 = b.write([["put", 3, 103], ["read", 2, [102, r2], None], ["put", 4, 104]])
+    r5 = b.write([["put", 1, 105]])
+    events = [[[r1, 1, "put", 101]], [[r2, 2, "put", 102]], [[r3, 1, "delete", None]],
+              [[r4, 3, "put", 103], [r4, 4, "put", 104]], [[r5, 1, "put", 105]]]
+    return b, events
+
+
+def checked(b: Builder):
+    return check_watch_stream(b.history())
+
+
+def test_a_sound_stream_and_a_resumed_one_pass():
+    b, events = sound_run()
+    b.watch(2, events[:2])
+    b.watch(resume_revision(b.ops[-1].value), events[2:], process=0)
+    b.watch(2, events, process=1, node="n2")
+    result = checked(b)
+    assert result.valid is True, result.data
+    assert result.data["stats"]["sessions"] == 3 and result.data["stats"]["events"] == 12
+
+
+def test_a_skipped_revision_is_missing():
+    b, events = sound_run()
+    b.watch(2, events[:2] + events[3:])
+    result = checked(b)
+    assert result.valid is False and result.data["anomaly_types"] == ["missing"]
+    assert result.data["anomalies"]["missing"][0]["revision"] == events[2][0][0]
+
+
+def test_a_repeated_event_is_a_duplicate():
+    b, events = sound_run()
+    b.watch(2, events[:3] + [events[2]] + events[3:])
+    assert "duplicate" in checked(b).data["anomaly_types"]
+
+
+def test_reordered_revisions_are_out_of_order():
+    b, events = sound_run()
+    b.watch(2, [events[1], events[0]] + events[2:])
+    assert "out-of-order" in checked(b).data["anomaly_types"]
+
+
+def test_a_txn_revision_split_over_two_responses_is_flagged():
+    b, events = sound_run()
+    txn = events[3]
+    b.watch(2, events[:3] + [[txn[0]], [txn[1]]] + events[4:])
+    result = checked(b)
+    assert result.data["anomaly_types"] == ["split-revision"]
+
+
+def test_a_resume_that_replays_or_skips_is_a_wrong_resume():
+    b, events = sound_run()
+    b.watch(2, events[:2])
+    b.watch(4, events[1:])   # asked from revision 4, got 3 again
+    b.watch(4, events[3:], process=1)  # asked from 4, first event is 5: skipped 4
+    result = checked(b)
+    assert result.data["anomaly_types"] == ["wrong-resume"]
+    assert result.data["stats"]["counts"]["wrong-resume"] == 2
+
+
+def test_events_that_differ_from_the_write_are_wrong_content():
+    b, events = sound_run()
+    bad = copy.deepcopy(events)
+    bad[0][0][3] = 999
+    b.watch(2, bad)
+    assert "wrong-content" in checked(b).data["anomaly_types"]
+
+
+def test_an_unknown_write_may_show_once_whole_and_a_failed_one_never():
+    b, events = sound_run()
+    r = b.write([["put", 6, 200], ["put", 7, 201]], outcome=INFO)
+    b.write([["put", 6, 300]], outcome=FAIL)
+    whole = events + [[[r, 6, "put", 200], [r, 7, "put", 201]]]
+    b.watch(2, whole)
+    assert checked(b).valid is True
+    b.watch(2, events + [[[r, 6, "put", 200]]], process=1)  # half of the unknown txn
+    b.watch(2, events + [[[r, 6, "put", 300], [r, 7, "put", 201]]], process=2)
+    kinds = checked(b).data["anomaly_types"]
+    assert "wrong-content" in kinds
+
+
+def test_a_failed_write_seen_is_unexpected():
+    b, events = sound_run()
+    b.write([["put", 6, 300]], outcome=FAIL)
+    b.watch(2, events + [[[7, 6, "put", 300]]])
+    assert checked(b).data["anomaly_types"] == ["unexpected-event"]
+
+
+def test_compaction_reported_passes_and_hidden_compaction_is_flagged():
+    b, events = sound_run()
+    b.compact(5)
+    b.watch(2, [], compacted=5)
+    b.watch(5, events[3:], process=1)
+    assert checked(b).valid is True
+    b.watch(2, events[3:], process=2)  # from 2, below the compaction, no error: skipped 2..4
+    result = checked(b)
+    assert result.data["anomaly_types"] == ["silent-compaction"]
+
+
+def test_a_compaction_error_nobody_asked_for_is_unjustified():
+    b, events = sound_run()
+    b.watch(2, [], compacted=4)
+    assert checked(b).data["anomaly_types"] == ["unjustified-compaction"]
+
+
+def test_no_events_at_all_is_unknown():
+    b, _ = sound_run()
+    b.watch(2, [])
+    assert checked(b).valid == "unknown"
+
+
+def test_resume_revision_follows_the_last_event_or_the_compaction():
+    assert resume_revision({"from": 3, "batches": []}) == 3
+    assert resume_revision({"from": 3, "batches": [{"events": [[7, 1, "put", 1]]}]}) == 8
+    assert resume_revision({"from": 3, "batches": [], "compacted": 10}) == 10
+
+
+@st.composite
+def streams(draw):
+    """A run of random writes, and one full stream of their events from revision 2."""
+    b = Builder()
+    batches = []
+    value = 1000
+    for _ in range(draw(st.integers(3, 12))):
+        keys = draw(st.lists(st.integers(0, 5), min_size=1, max_size=3, unique=True))
+        mops = []
+        for k in keys:
+            value += 1
+            mops.append(["put", k, value])
+        r = b.write(mops)
+        batches.append([[r, k, "put", v] for _, k, v in sorted(mops, key=lambda m: repr(m[1]))])
+    return b, batches
+
+
+@settings(max_examples=60, deadline=None)
+@given(streams(), st.data())
+def test_any_full_stream_passes_and_any_dropped_or_repeated_batch_is_flagged(run, data):
+    b, batches = run
+    whole = copy.deepcopy(b)
+    whole.watch(2, batches)
+    assert check_watch_stream(whole.history()).valid is True
+    i = data.draw(st.integers(1, len(batches) - 2)) if len(batches) > 2 else None
+    if i is None:
+        return
+    dropped = copy.deepcopy(b)
+    dropped.watch(2, batches[:i] + batches[i + 1:])
+    assert "missing" in check_watch_stream(dropped.history()).data["anomaly_types"]
+    repeated = copy.deepcopy(b)
+    repeated.watch(2, batches[:i + 1] + batches[i:])
+    assert check_watch_stream(repeated.history()).data["anomaly_types"] == [
+        "duplicate", "split-revision"]
+
+
+def test_the_report_section_names_each_anomaly_with_its_example():
+    from faultline.render.sections import checker_section
+    b, events = sound_run()
+    b.watch(2, events[:2] + events[3:])
+    html = checker_section("watch", checked(b).to_dict(), b.history())
+    assert "missing: 1" in html and f"revision {events[2][0][0]} not delivered" in html
+    assert "watch sessions" in html
