@@ -233,3 +233,34 @@ def test_the_command_exits_0_when_met_and_1_saying_so_when_not(fakes, tmp_path, 
     assert "INVALID - NOT MET: FALSE ALARM: flagged with" in captured.out
     assert "fake-wrong: EXPECTATION FAILED: 2 of 2 runs did not meet it" in captured.err
     assert cli.main(["scenario", "run", "fake-good", "--runs", "0"]) == 254
+
+
+# ---- detection figures ----------------------------------------------------------------
+
+def _judged(scenario, results, first=None):
+    from types import SimpleNamespace
+    return SimpleNamespace(scenario=scenario, judgement=judge(scenario, results),
+                           first_anomaly_s=first)
+
+
+def test_detection_rows_count_detections_false_alarms_wrong_kinds_and_times():
+    from faultline.scenarios import detection_rows, table_lines
+    realtime = Scenario("rt", {"db": "etcd"}, FLAGGED, "w", "r", ("G*-realtime",))
+    valid = {"valid": True, "workload": {"valid": True}}
+    runs = [_judged(POSITIVE, STALE, 6.0), _judged(POSITIVE, STALE, 2.0),
+            _judged(POSITIVE, STALE, 9.0), _judged(POSITIVE, valid),
+            _judged(realtime, STALE, 6.0),
+            _judged(NEGATIVE, valid), _judged(NEGATIVE, STALE, 6.0),
+            _judged(NEGATIVE, {"valid": "unknown"})]
+    p, rt, n = detection_rows(runs)
+    assert (p.name, p.runs, p.met, p.flagged, p.undecided) == ("p", 4, 3, 3, 0)
+    assert (p.median_s, p.worst_s) == (6.0, 9.0)
+    assert (rt.met, rt.wrong_kind, rt.first_anomaly_s) == (0, 1, ())  # a wrong kind has no time
+    assert (n.runs, n.met, n.flagged, n.undecided, n.first_anomaly_s) == (3, 1, 1, 1, ())
+    lines = table_lines([p, rt, n])
+    assert lines[0].split()[:3] == ["scenario", "expect", "runs"]
+    assert "3/4 (75%)" in lines[1] and "6.0 s" in lines[1] and "9.0 s" in lines[1]
+    assert "0/1 (0%), 1 wrong kind" in lines[2]
+    assert "1/3" in lines[3]
+    assert lines[-2] == "positives: 3/5 runs flagged with the expected anomaly (2 scenarios)"
+    assert lines[-1] == "negatives: 1 false alarms in 3 runs (1 scenarios)"
