@@ -16,3 +16,7 @@ MEMBER_READ = "member-read"
 members (the set workload's final generator issues one per member; the client reads the
 member it is bound to locally: etcd serializable, ZooKeeper after a sync). It changes
 nothing, so its unknown outcome is ``fail``, like a read's."""
+
+LOCK_LOST = "lock-lost"
+"""How the ``error`` of an ``info`` lock ``release`` starts when the holder found its lease
+(etcd) or session (ZooKeeper) gone: the lock had been freed behind the holder's back."""

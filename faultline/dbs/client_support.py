@@ -69,6 +69,19 @@ def client_timeout(test: Mapping[str, Any]) -> float:
     return timeout
 
 
+DEFAULT_LOCK_TTL_S = 4.0
+"""The lock workload's default ``lock_ttl_s``: ZooKeeper's smallest session timeout at
+tickTime 2 s, and a few seconds of etcd lease."""
+
+
+def lock_ttl(test: Mapping[str, Any]) -> float:
+    """The test's ``lock_ttl_s`` (the lock lease's TTL / the lock session's timeout)."""
+    ttl = float(test.get("lock_ttl_s") or DEFAULT_LOCK_TTL_S)
+    if ttl <= 0:
+        raise BadInputError(f"lock_ttl_s must be > 0, got {ttl}")
+    return ttl
+
+
 def unknown_outcome_type(f: str) -> str:
     """The completion type of an op whose effect on the server is unknown.
 

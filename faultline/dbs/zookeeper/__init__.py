@@ -25,7 +25,8 @@ DB = Database(
     clients={"register": {"kazoo": "faultline.dbs.zookeeper.client:zookeeper_client_factory"},
              "list-append": {"kazoo": "faultline.dbs.zookeeper.txn_client:list_append_client_factory"},
              "rw-register": {"kazoo": "faultline.dbs.zookeeper.txn_client:rw_register_client_factory"},
-             "set": {"kazoo": "faultline.dbs.zookeeper.set_client:zookeeper_set_client_factory"}},
+             "set": {"kazoo": "faultline.dbs.zookeeper.set_client:zookeeper_set_client_factory"},
+             "lock": {"kazoo": "faultline.dbs.zookeeper.lock_client:zookeeper_lock_client_factory"}},
     # Writes (multi included) are linearizable; a read is up to date only after a sync,
     # otherwise it may be stale: sequentially consistent, so only serializable.
     txn_models={"sync": ("strict-serializable",), "plain": ("serializable",)},

@@ -77,6 +77,8 @@ class ZooKeeperClient:
 
     kazoo_class: Callable[..., KazooClient] = RefusalAwareKazooClient
     """What ``open`` instantiates (unit tests substitute a scripted fake)."""
+    session_timeout_s: float = SESSION_TIMEOUT_S
+    """The session timeout ``open`` asks for (the lock client's is the test's lock TTL)."""
 
     def __init__(self, *, read_mode: str, prefix: str, timeout_s: float):
         if read_mode not in ZOOKEEPER.read_modes:
@@ -98,7 +100,7 @@ class ZooKeeperClient:
         # Reconnect quickly and forever to this one server: after a crash or pause the
         # process should resume as soon as the node serves again.
         retry = KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=1.0)
-        self._zk = self.kazoo_class(hosts=f"{host}:{port}", timeout=SESSION_TIMEOUT_S,
+        self._zk = self.kazoo_class(hosts=f"{host}:{port}", timeout=self.session_timeout_s,
                                     connection_retry=retry, randomize_hosts=False,
                                     handler=InlineCallbackHandler())
         try:
