@@ -20,3 +20,9 @@ nothing, so its unknown outcome is ``fail``, like a read's."""
 LOCK_LOST = "lock-lost"
 """How the ``error`` of an ``info`` lock ``release`` starts when the holder found its lease
 (etcd) or session (ZooKeeper) gone: the lock had been freed behind the holder's back."""
+
+SERVER_HISTORY = "server-history"
+"""The ``f`` of a read of every write the server applied to the test's keys, with its
+revision (etcd: a watch of the prefix from revision 1 up to the current revision), taken
+once at the end of a register run; :mod:`faultline.checkers.settle` uses it to settle
+writes of unknown outcome. It changes nothing, so its unknown outcome is ``fail``."""

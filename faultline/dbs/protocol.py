@@ -67,6 +67,11 @@ class DB(Protocol):
     """read mode -> the consistency models (Elle's names) the db's documentation promises
     for its transactions in that mode: what the transactional workloads check by default.
     Empty when the db promises nothing documented (they then check strict serializability)."""
+    server_history: bool
+    """Whether its register client answers a ``server-history`` op
+    (:data:`faultline.core.vocabulary.SERVER_HISTORY`: every write the server applied to the
+    test's keys, with its revision), which settles writes of unknown outcome
+    (:mod:`faultline.checkers.settle`)."""
 
     def healthy(self, host: str, port: int) -> bool:
         """True when the node at ``host:port`` serves client requests now. Never raises;
@@ -98,6 +103,7 @@ class Database:
     probe_status: Callable[[str, int], Any] = field(repr=False)
     pick_leader: Callable[[Mapping[str, Any]], str | None] = field(repr=False)
     txn_models: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    server_history: bool = False
 
     def healthy(self, host: str, port: int) -> bool:
         return self.probe_healthy(host, port)

@@ -43,6 +43,7 @@ DB = Database(
     # its documented exception, checked against the promise to show what they cost.
     txn_models={"linearizable": ("strict-serializable",),
                 "serializable": ("strict-serializable",)},
+    server_history=True,  # the register client watches the prefix (checkers/settle.py)
     probe_healthy=probes.etcd_healthy,
     probe_status=probes.etcd_status,
     pick_leader=probes.etcd_leader,

@@ -51,6 +51,7 @@ from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, decode_value, enco
 from faultline.dbs.etcd import DB as ETCD
 from faultline.dbs.etcd.client import PUT, RANGE, TXN, EtcdClient, etcd_options
 from faultline.dbs.etcd.grpc_client import CHANNEL_OPTIONS, classify_rpc_error
+from faultline.dbs.etcd.http1 import NotSent
 from faultline.dbs.etcd.set_client import prefix_range
 
 WATCH_DIR = "w"
@@ -259,6 +260,47 @@ async def watch_session(stub: Any, prefix: bytes, start: int, *, until: int | No
     return record
 
 
+async def read_server_history(test: Mapping[str, Any], node: str, op: Op, *, prefix: str,
+                              timeout_s: float) -> Op:
+    """The ``server-history`` op (:data:`~faultline.core.vocabulary.SERVER_HISTORY`) of a
+    register client on ``node`` (either transport), over connections of its own: the
+    current revision R (a linearizable Range of the prefix ``<prefix>/``), then every event
+    of the prefix from revision 1 to R (one watch session). ``ok`` value: ``{"revision":
+    R, "reached", "compacted", "canceled", "broken", "events": [event, ...]}``; ``fail``
+    when it could not be read (it changes nothing). It takes at most 1.8 ``timeout_s``
+    (the interpreter's op timeout is two client timeouts)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s * 1.8
+    reader = EtcdClient(read_mode="linearizable", prefix=prefix, timeout_s=timeout_s)
+    watched = f"{prefix}/".encode()
+    key, end = prefix_range(watched)
+    try:
+        try:
+            await reader.open(test, node)
+        except NotSent as e:
+            return op.with_(type=FAIL, node=node, error=f"not-sent: {e}")
+        payload = await reader.post(op.with_(f="read"), RANGE,
+                                    b'{"key":"%s","range_end":"%s","count_only":true}' % (key, end))
+    finally:
+        await reader.close(test)
+    if isinstance(payload, Op):
+        return payload.with_(f=op.f, type=FAIL)
+    revision = int(json.loads(payload)["header"]["revision"])
+    host, port = resolve_address(test, node, ETCD.client_port)
+    channel = rpc.insecure_channel(f"{host}:{port}", options=CHANNEL_OPTIONS)
+    try:
+        session = await watch_session(rpc.WatchStub(channel), watched, 1, until=revision,
+                                      duration_s=max(0.1, deadline - loop.time()))
+    finally:
+        await channel.close()
+    if isinstance(session, tuple):
+        return op.with_(type=FAIL, node=node, error=session[1])
+    events = [e for batch in session.pop("batches") for e in batch["events"]]
+    if not events and revision <= 1:
+        session["reached"] = True  # nothing was ever written
+    return op.with_(type=OK, node=node, value={"revision": revision, **session, "events": events})
+
+
 def etcd_watch_client_factory(test: Mapping[str, Any]):
     """A factory of fresh, unopened watch clients configured from ``test`` (validated now);
     ``watch_session_s`` sets how long a watch session stays open."""
@@ -268,4 +310,4 @@ def etcd_watch_client_factory(test: Mapping[str, Any]):
 
 
 __all__ = ["EtcdWatchClient", "WATCH_DIR", "etcd_watch_client_factory", "event_of", "mop_request",
-           "watch_session", "write_completion", "write_request"]
+           "read_server_history", "watch_session", "write_completion", "write_request"]

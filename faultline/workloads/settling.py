@@ -1,0 +1,67 @@
+"""Settling a register run's writes of unknown outcome from the server (the register
+workload's ``settle_unknown`` option; the reasoning is in :mod:`faultline.checkers.settle`).
+
+Where it is on: by default, on every db whose descriptor says its register client can
+read back what the server applied (``server_history``: etcd). Then the final phase ends,
+:data:`SETTLE_GRACE_S` after the final reads, with one ``server-history`` op, and the
+checker settles the history before it checks it; the result's ``settled`` counts what was
+settled (and says why nothing was, when it could not be done soundly).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from faultline.checkers.settle import settle, without_server_history
+from faultline.core.generator.basic import concat, once
+from faultline.core.generator.timing import sleep
+from faultline.core.history import History
+from faultline.core.options import Option
+from faultline.core.result import Checker, Result
+from faultline.core.vocabulary import SERVER_HISTORY
+from faultline.dbs import DBS
+from faultline.workloads.txn_support import option
+
+SETTLE_UNKNOWN = Option("settle_unknown", True, "settle writes of unknown outcome from the "
+                        "server's record of what it applied, before checking (dbs that "
+                        "offer one: etcd)", bool)
+SETTLE_GRACE_S = 2.0
+"""Pause between the final reads and the ``server-history`` op, so that a write request
+still buffered at a node that was just resumed or reconnected is applied before it."""
+
+
+def settles(test: Mapping[str, Any]) -> bool:
+    """Whether a run of ``test`` settles: the option is on and the db offers a record."""
+    db = DBS.get(str(test.get("db"))) if test.get("db") in DBS else None
+    return bool(option(test, SETTLE_UNKNOWN)) and bool(getattr(db, "server_history", False))
+
+
+def settle_final(test: Mapping[str, Any]) -> Any:
+    """The end of the final phase when ``test`` settles (a pause, then the
+    ``server-history`` op), else None (nothing)."""
+    if not settles(test):
+        return None
+    return concat(sleep(SETTLE_GRACE_S), once({"f": SERVER_HISTORY, "value": None}))
+
+
+class SettlingChecker:
+    """``inner`` run on the settled history (when ``enabled`` and the history has a
+    server record), its result carrying ``settled``; else on the history without the
+    ``server-history`` op."""
+
+    def __init__(self, inner: Checker, *, enabled: bool = True):
+        self.inner = inner
+        self.enabled = enabled
+
+    def check(self, test: Mapping[str, Any], history: History, opts: Mapping[str, Any]) -> Result:
+        if not self.enabled:
+            return self.inner.check(test, without_server_history(history), opts)
+        settled = settle(history)
+        result = self.inner.check(test, settled.history, opts)
+        if settled.summary is None:
+            return result
+        return Result(result.valid, {**result.data, "settled": dict(settled.summary)},
+                      result.error)
+
+
+__all__ = ["SETTLE_GRACE_S", "SETTLE_UNKNOWN", "SettlingChecker", "settle_final", "settles"]
