@@ -1,5 +1,5 @@
-"""Settling a register run's writes of unknown outcome from the server (the register
-workload's ``settle_unknown`` option; the reasoning is in :mod:`faultline.checkers.settle`).
+"""Settling a register run's writes of unknown outcome from the server (turned off by the
+register workload's ``no_settle`` option, ``--no-settle``; the reasoning is in :mod:`faultline.checkers.settle`).
 
 Where it is on: by default, on every db whose descriptor says its register client can
 read back what the server applied (``server_history``: etcd). Then the final phase ends,
@@ -22,9 +22,9 @@ from faultline.core.vocabulary import SERVER_HISTORY
 from faultline.dbs import DBS
 from faultline.workloads.txn_support import option
 
-SETTLE_UNKNOWN = Option("settle_unknown", True, "settle writes of unknown outcome from the "
-                        "server's record of what it applied, before checking (dbs that "
-                        "offer one: etcd)", bool)
+NO_SETTLE = Option("no_settle", False, "leave writes of unknown outcome unsettled (by default "
+                   "they are settled from the server's record of what it applied, on dbs that "
+                   "offer one: etcd)", bool)
 SETTLE_GRACE_S = 2.0
 """Pause between the final reads and the ``server-history`` op, so that a write request
 still buffered at a node that was just resumed or reconnected is applied before it."""
@@ -33,7 +33,7 @@ still buffered at a node that was just resumed or reconnected is applied before 
 def settles(test: Mapping[str, Any]) -> bool:
     """Whether a run of ``test`` settles: the option is on and the db offers a record."""
     db = DBS.get(str(test.get("db"))) if test.get("db") in DBS else None
-    return bool(option(test, SETTLE_UNKNOWN)) and bool(getattr(db, "server_history", False))
+    return not option(test, NO_SETTLE) and bool(getattr(db, "server_history", False))
 
 
 def settle_final(test: Mapping[str, Any]) -> Any:
@@ -64,4 +64,4 @@ class SettlingChecker:
                       result.error)
 
 
-__all__ = ["SETTLE_GRACE_S", "SETTLE_UNKNOWN", "SettlingChecker", "settle_final", "settles"]
+__all__ = ["NO_SETTLE", "SETTLE_GRACE_S", "SettlingChecker", "settle_final", "settles"]

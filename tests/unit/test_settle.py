@@ -82,6 +82,6 @@ def test_settling_decides_a_read_of_a_write_the_server_never_applied():
 
 
 def test_settling_is_on_where_the_db_offers_a_record():
-    assert settles({"db": "etcd"}) and not settles({"db": "etcd", "settle_unknown": False})
+    assert settles({"db": "etcd"}) and not settles({"db": "etcd", "no_settle": True})
     assert not settles({"db": "zookeeper"}) and settle_final({"db": "zookeeper"}) is None
     assert settle_final({"db": "etcd"}) is not None
