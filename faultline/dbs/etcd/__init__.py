@@ -38,6 +38,7 @@ DB = Database(
                              "grpc": "faultline.dbs.etcd.grpc_txn_client:rw_register_client_factory"},
              "set": {"http": "faultline.dbs.etcd.set_client:etcd_set_client_factory"},
              "lock": {"http": "faultline.dbs.etcd.lock_client:etcd_lock_client_factory"},
+             "election": {"http": "faultline.dbs.etcd.election_client:etcd_election_client_factory"},
              "watch": {"http": "faultline.dbs.etcd.watch_client:etcd_watch_client_factory"}},
     # etcd promises strict serializability for every KV call; serializable reads are
     # its documented exception, checked against the promise to show what they cost.
