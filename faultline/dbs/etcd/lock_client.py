@@ -37,7 +37,7 @@ from typing import Any, Mapping
 
 from faultline.core.op import FAIL, INFO, OK, Op
 from faultline.core.vocabulary import LOCK_LOST
-from faultline.dbs.client_support import lock_ttl, resolve_address
+from faultline.dbs.client_support import DEFAULT_LOCK_TTL_S, lock_ttl, resolve_address
 from faultline.dbs.etcd import DB as ETCD
 from faultline.dbs.etcd.client import EtcdClient, EtcdKeys, completion_of, etcd_options, request_for
 from faultline.dbs.etcd.http1 import HttpConnection, HttpError
@@ -62,7 +62,8 @@ def lease_ttl(doc: Mapping[str, Any]) -> int:
 class EtcdLockClient(EtcdClient):
     """One logical process' connection to one etcd node, taking one lock at a time."""
 
-    def __init__(self, *, read_mode: str, prefix: str, timeout_s: float, ttl_s: float):
+    def __init__(self, *, read_mode: str, prefix: str, timeout_s: float,
+                 ttl_s: float = DEFAULT_LOCK_TTL_S):
         super().__init__(read_mode=read_mode, prefix=prefix, timeout_s=timeout_s)
         self._ttl = max(1, math.ceil(ttl_s))
         self._names = EtcdKeys(f"{prefix}/{LOCK_DIR}", base64.b64encode)

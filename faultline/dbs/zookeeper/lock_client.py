@@ -34,8 +34,8 @@ from kazoo.protocol.states import KazooState
 
 from faultline.core.op import FAIL, INFO, OK, Op
 from faultline.core.vocabulary import LOCK_LOST
-from faultline.dbs.client_support import (client_timeout, encode_value, key_prefix, lock_ttl,
-                                          read_mode)
+from faultline.dbs.client_support import (DEFAULT_LOCK_TTL_S, client_timeout, encode_value,
+                                          key_prefix, lock_ttl, read_mode)
 from faultline.dbs.zookeeper import DB as ZOOKEEPER
 from faultline.dbs.zookeeper.client import (ZooKeeperClient, back_off_if_not_sent,
                                             classify_zk_error)
@@ -55,7 +55,8 @@ def sequence_of(node: str | None) -> int | None:
 class ZooKeeperLockClient(ZooKeeperClient):
     """One logical process' ZooKeeper session on one node, taking one lock at a time."""
 
-    def __init__(self, *, read_mode: str, prefix: str, timeout_s: float, ttl_s: float):
+    def __init__(self, *, read_mode: str, prefix: str, timeout_s: float,
+                 ttl_s: float = DEFAULT_LOCK_TTL_S):
         super().__init__(read_mode=read_mode, prefix=prefix, timeout_s=timeout_s)
         self.session_timeout_s = ttl_s
         self._locks = f"{self._parent}/{LOCK_DIR}"
