@@ -33,6 +33,7 @@ on it can differ by one from ``history.jsonl`` for ops between the two positions
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -93,12 +94,13 @@ def settle(history: History) -> Settled:
     acked = sorted((revision_of[(p.invoke.key, _written(p.invoke))], p.completion.index)
                    for p in pairs if p.completion is not None and p.completion.type == OK
                    and (p.invoke.key, _written(p.invoke)) in revision_of)
-    bound_at: list[tuple[int, int]] = []
-    earliest = None
+    bound_revisions: list[int] = []
+    bound_index: list[int] = []   # the earliest completion at bound_revisions[i] or later
     for revision, index in reversed(acked):
-        earliest = index if earliest is None else min(earliest, index)
-        bound_at.append((revision, earliest))
-    bound_at.reverse()
+        bound_index.append(index if not bound_index else min(bound_index[-1], index))
+        bound_revisions.append(revision)
+    bound_revisions.reverse()
+    bound_index.reverse()
     drop: set[int] = set()
     fails: dict[int, Op] = {}
     inserts: dict[int, list[Op]] = {}
@@ -115,7 +117,8 @@ def settle(history: History) -> Settled:
                 fails[p.completion.index] = done
             continue
         summary["took_effect"] += 1
-        bound = next((index for r, index in bound_at if r > revision), None)
+        i = bisect.bisect_right(bound_revisions, revision)
+        bound = bound_index[i] if i < len(bound_index) else None
         if bound is None or bound < inv.index:
             continue
         summary["bounded"] += 1
@@ -146,4 +149,4 @@ def _unsound(record: Mapping[str, Any], pairs: list[Pair]) -> str | None:
     return None
 
 
-__all__ = ["Settled", "settle", "without_server_history"]
+__all__ = ["Settled", "WRITE_FS", "settle", "without_server_history"]

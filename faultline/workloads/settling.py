@@ -2,8 +2,9 @@
 register workload's ``no_settle`` option, ``--no-settle``; the reasoning is in :mod:`faultline.checkers.settle`).
 
 Where it is on: by default, on every db whose descriptor says its register client can
-read back what the server applied (``server_history``: etcd). Then the final phase ends,
-:data:`SETTLE_GRACE_S` after the final reads, with one ``server-history`` op, and the
+read back what the server applied (``server_history``: etcd). Then, when the run has a
+write of unknown outcome, the final phase ends, :data:`SETTLE_GRACE_S` after the final
+reads, with one ``server-history`` op, and the
 checker settles the history before it checks it; the result's ``settled`` counts what was
 settled (and says why nothing was, when it could not be done soundly).
 """
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from faultline.checkers.settle import settle, without_server_history
+from faultline.checkers.settle import WRITE_FS, settle, without_server_history
 from faultline.core.generator.basic import concat, once
 from faultline.core.generator.timing import sleep
 from faultline.core.history import History
+from faultline.core.op import INFO
 from faultline.core.options import Option
 from faultline.core.result import Checker, Result
 from faultline.core.vocabulary import SERVER_HISTORY
@@ -36,10 +38,11 @@ def settles(test: Mapping[str, Any]) -> bool:
     return not option(test, NO_SETTLE) and bool(getattr(db, "server_history", False))
 
 
-def settle_final(test: Mapping[str, Any]) -> Any:
-    """The end of the final phase when ``test`` settles (a pause, then the
-    ``server-history`` op), else None (nothing)."""
-    if not settles(test):
+def settle_final(test: Mapping[str, Any], history: History) -> Any:
+    """The end of the final phase when ``test`` settles and ``history`` (so far) has a
+    write of unknown outcome: a pause, then the ``server-history`` op; else None."""
+    if not settles(test) or not any(p.invoke.f in WRITE_FS and p.outcome == INFO
+                                    for p in history.pairs()):
         return None
     return concat(sleep(SETTLE_GRACE_S), once({"f": SERVER_HISTORY, "value": None}))
 

@@ -83,5 +83,7 @@ def test_settling_decides_a_read_of_a_write_the_server_never_applied():
 
 def test_settling_is_on_where_the_db_offers_a_record():
     assert settles({"db": "etcd"}) and not settles({"db": "etcd", "no_settle": True})
-    assert not settles({"db": "zookeeper"}) and settle_final({"db": "zookeeper"}) is None
-    assert settle_final({"db": "etcd"}) is not None
+    unknown = History(ops(*run_with_unknowns()))
+    assert not settles({"db": "zookeeper"}) and settle_final({"db": "zookeeper"}, unknown) is None
+    assert settle_final({"db": "etcd"}, unknown) is not None
+    assert settle_final({"db": "etcd"}, History(ops(*run_with_unknowns()[:2]))) is None
