@@ -7,9 +7,9 @@ The record (JSON at ``<key_prefix>/election/record``, client-go's
 ``leaderTransitions``.
 
 - renew -> client-go's ``tryAcquireOrRenew``: ``Range`` of the record (as the read mode
-  says: a stale read only makes the compare below fail); when
-  its bytes differ from the last seen, note *this client's* monotonic clock as the
-  observed time. Another holder whose record was observed less than
+  says: a stale read only makes the compare below fail); when its bytes or
+  ``mod_revision`` differ from the last seen, note *this client's* monotonic clock as
+  the observed time. Another holder whose record was observed less than
   ``election_lease_s`` ago keeps it: ``ok`` ``{"leader": false, "holder": ...}``.
   Otherwise a ``Txn`` comparing the record's ``mod_revision`` with the one read (0: absent)
   puts the new record (a holder keeps its ``acquireTime`` and transitions; a new one
@@ -76,7 +76,7 @@ class EtcdElectionClient(EtcdClient):
         self._lease = lease_s
         self._renew_deadline = renew_deadline_s
         self._clock = clock
-        self._seen: bytes | None = None  # the record's bytes as last read
+        self._seen: tuple[bytes | None, int] | None = None  # the record (bytes, mod_revision)
         self._observed = 0.0  # our clock when they last changed
         self._term: int | None = None  # the revision our term began at
         self._leading_until = 0.0
@@ -107,8 +107,8 @@ class EtcdElectionClient(EtcdClient):
             record = json.loads(raw) if raw else None
         except (ValueError, KeyError, TypeError, binascii.Error) as e:
             return op.with_(type=FAIL, node=self.node, error=f"unreadable record: {e}")
-        if raw != self._seen:
-            self._seen, self._observed = raw, self._clock()
+        if (raw, mod) != self._seen:
+            self._seen, self._observed = (raw, mod), self._clock()
         holder = (record or {}).get("holderIdentity")
         if holder and holder != me and self._observed + self._lease > self._clock():
             self._term = None
