@@ -87,3 +87,11 @@ def test_settling_is_on_where_the_db_offers_a_record():
     assert not settles({"db": "zookeeper"}) and settle_final({"db": "zookeeper"}, unknown) is None
     assert settle_final({"db": "etcd"}, unknown) is not None
     assert settle_final({"db": "etcd"}, History(ops(*run_with_unknowns()[:2]))) is None
+
+
+def test_the_register_section_says_what_was_settled():
+    from faultline.render.sections import checker_section
+    h = History(ops(*run_with_unknowns(), *record(EVENTS)))
+    result = SettlingChecker(RegisterChecker()).check({"db": "etcd"}, h, {})
+    html = checker_section("workload", result.to_dict(), h)
+    assert "2 unknown, 1 applied (checked as ok), 1 not applied (checked as failed)" in html

@@ -49,7 +49,8 @@ def render(name: str, result: Mapping[str, Any], history: History | None = None)
         figure=counterexample_figure(cx, history) if cx else "",
         text=counterexample_text(cx) if cx else "",
         left={k: v for k, v in result.items()
-              if k not in {"valid", "kind", "error", "reason", "keys", "counterexample"}})
+              if k not in {"valid", "kind", "error", "reason", "keys", "counterexample",
+                           "settled"}})
 
 
 SECTION = Section(KIND, render)
