@@ -15,8 +15,8 @@ Ops (:mod:`faultline.dbs.etcd.watch_client` says what each does and records):
   off (:func:`~faultline.checkers.watch_stream.resume_revision`: after the last event
   received, or at the compaction the server reported). With probability
   ``watch_historical_fraction`` a session instead starts at a random earlier revision of
-  the test (``historical``: it checks replay and compaction errors and leaves the
-  resumption chain alone).
+  the test, at most ``COMPACT_LAG`` revisions below the last compaction (``historical``: it
+  checks replay and compaction errors and leaves the resumption chain alone).
 
 Final phase: every watcher resumes once more, until the highest revision an acknowledged
 write returned, so each member's stream is checked to the end of the test.
@@ -38,9 +38,10 @@ from faultline.core.options import Option
 from faultline.workloads.txn_support import option
 
 WATCH_KEYS = 8
-COMPACT_LAG = 20
+COMPACT_LAG = 200
 """A compaction keeps the last COMPACT_LAG revisions, so resumed watches usually survive
-it and historical ones sometimes do not."""
+it; historical sessions start at most COMPACT_LAG revisions below the last compaction
+asked for, so some of them meet it and some do not."""
 DEFAULT_NODES = 3
 WRITE_FS = frozenset({"put", "delete", "txn"})
 
@@ -104,7 +105,8 @@ class WatchGenerator:
         first = self.first_revision
         if (start is not None and first is not None and self.max_revision > first
                 and ctx.rng.random() < self.historical):
-            value = {"from": ctx.rng.randint(first, self.max_revision), "historical": True}
+            low = max(first, self.compacted - COMPACT_LAG)
+            value = {"from": ctx.rng.randint(low, self.max_revision), "historical": True}
         filled = fill_op({"f": "watch", "value": value,
                           "process": ctx.workers[self.watchers[i]]}, ctx)
         return (PENDING, self) if filled is None else (filled, self)

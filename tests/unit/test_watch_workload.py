@@ -122,19 +122,21 @@ def test_watchers_are_one_per_member_and_resume_where_they_left_off():
 
 def test_writers_write_unique_values_and_compact_below_the_newest_revision():
     gen = WORKLOAD.generator(TEST)
-    ctx = initial_context(6, seed=3, nemesis=False).restrict(lambda t: t not in (0, 1, 2))
+    ctx = initial_context(6, seed=3, nemesis=False, time=2_000_000_000).restrict(
+        lambda t: t not in (0, 1, 2))
     gen = gen.update(TEST, ctx, Op(OK, "watch", {"from": 2, "batches": []}, 0, 0, 0))
-    gen = gen.update(TEST, ctx, Op(OK, "put", {"mops": [], "revision": 100}, 3, 0, 1))
-    values, fs = [], set()
+    gen = gen.update(TEST, ctx, Op(OK, "put", {"mops": [], "revision": 1000}, 3, 0, 1))
+    values, fs, compactions = [], set(), []
     for _ in range(200):
         op, gen = gen.op(TEST, ctx)
         fs.add(op["f"])
         assert op["process"] in (3, 4, 5)
         if op["f"] == "compact":
-            assert op["value"] == 80
+            compactions.append(op["value"])
             continue
         values += [m[2] for m in op["value"]["mops"] if m[0] == "put"]
     assert len(values) == len(set(values)) and {"put", "delete", "txn"} <= fs
+    assert compactions == [800]  # once per interval (the clock stands still here)
 
 
 def test_the_final_phase_resumes_each_watcher_until_the_last_acknowledged_revision():
