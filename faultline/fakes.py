@@ -24,7 +24,7 @@ from faultline.backends.protocol import ClusterInfo
 from faultline.cluster.protocol import node_names
 from faultline.core.errors import BadInputError
 from faultline.core.op import FAIL, OK, Op
-from faultline.core.vocabulary import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH, MEMBER_READ
 from faultline.faults.heal import heal_run
 
 
@@ -42,6 +42,8 @@ class FakeRegisters:
         if op.f == "read":
             if self._stale and k in self.previous and self._rng.random() < self._stale:
                 return op.with_(type=OK, value=self.previous[k])
+            return op.with_(type=OK, value=self.values.get(k))
+        if op.f == MEMBER_READ:  # one store: every member holds the same
             return op.with_(type=OK, value=self.values.get(k))
         if op.f == "write":
             self._set(k, op.value)

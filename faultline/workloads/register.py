@@ -13,8 +13,16 @@ linearizability search cheap even with ops of unknown outcome. Values written to
 are unique (1, 2, 3, ... per key), so a read tells exactly which write it saw; a cas
 expects one of the last few values written, so many of them succeed.
 
+A ``member-read`` (key ``k``) reads ``k`` from the one member the client is bound to,
+locally (etcd: serializable; ZooKeeper: after a ``sync`` on that server), whatever the
+read mode. The final generator reads every key the history touched once, then every
+member on its own, key by key (:func:`~faultline.workloads.member_reads.member_read_rounds`).
+
 Checking: per key, linearizability against the cas-register model
-(:func:`faultline.checkers.linearizable.check_linearizable`).
+(:func:`faultline.checkers.linearizable.check_linearizable`) of the ops other than the
+member reads, and the members' final state
+(:func:`faultline.checkers.member_state.check_member_state`, per key), in the result's
+``members``: members that disagree on a key make the test invalid.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from typing import Any, Mapping
 
 from faultline.checkers.independent import PerKey
 from faultline.checkers.linearizable import check_linearizable
+from faultline.checkers.member_state import with_members, without_member_reads
 from faultline.checkers.models import get_model
 from faultline.core.generator.basic import concat, once
 from faultline.core.generator.context import Context
@@ -32,6 +41,8 @@ from faultline.core.history import History
 from faultline.core.op import NEMESIS, Op
 from faultline.core.options import Option
 from faultline.core.result import Result
+from faultline.core.vocabulary import MEMBER_READ
+from faultline.workloads.member_reads import member_read_rounds
 
 THREADS_PER_KEY = 5
 CAS_WINDOW = 3
@@ -99,10 +110,11 @@ class RegisterChecker:
               opts: Mapping[str, Any]) -> Result:
         limit = opts.get("time_limit") or test.get("check_time_limit")
         model = PerKey(get_model("cas-register", initial=None))
-        return check_linearizable(history, model,
-                                  time_limit=float(limit) if limit else None,
-                                  memory_limit_mb=opts.get("memory_limit_mb"),
-                                  full=bool(opts.get("full")))
+        checked = check_linearizable(without_member_reads(history), model,
+                                     time_limit=float(limit) if limit else None,
+                                     memory_limit_mb=opts.get("memory_limit_mb"),
+                                     full=bool(opts.get("full")))
+        return with_members(checked, history)
 
 
 class Register:
@@ -119,9 +131,12 @@ class Register:
                                  n_keys, ops_per_key)
 
     def final_generator(self, test: Mapping[str, Any], history: History) -> Any:
-        """One read of every key the history touched, once the cluster has recovered."""
-        keys = sorted({op.key for op in history if op.process != NEMESIS and op.key is not None})
-        return concat(*(once({"f": "read", "value": None, "key": k}) for k in keys))
+        """One read of every key the history touched, once the cluster has recovered, then
+        every member's own copy of each (two rounds)."""
+        keys = sorted({op.key for op in history if op.process != NEMESIS and op.key is not None
+                       and op.f != MEMBER_READ})
+        return concat(*(once({"f": "read", "value": None, "key": k}) for k in keys),
+                      member_read_rounds(test, keys))
 
     def checker(self, test: Mapping[str, Any]) -> RegisterChecker:
         return RegisterChecker()

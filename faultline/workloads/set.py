@@ -15,9 +15,8 @@ Ops (what the clients implement; ``key`` is None, the test has one set):
 Generation: every op is a read with probability ``set_read_fraction``, else the add of
 the next element. Once the cluster has healed, the final generator reads the whole set
 once more (the read that tells whether an acknowledged add was lost), then reads every
-member on its own, twice, :data:`MEMBER_ROUND_GAP_S` apart: the first client thread bound
-to each member does it (thread ``t`` talks to node ``t % nodes``; with fewer threads than
-nodes, the members without one are not read).
+member on its own, twice, :data:`MEMBER_ROUND_GAP_S` apart
+(:func:`~faultline.workloads.member_reads.member_read_rounds`).
 
 Checking (:class:`SetChecker`): :class:`faultline.checkers.set_full.SetFullChecker`
 (Jepsen's set-full: lost, stale, never-read and unexpected elements, flapping, visibility
@@ -32,17 +31,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from faultline.checkers.member_state import check_member_state
+from faultline.checkers.member_state import with_members
 from faultline.checkers.set_full import SetFullChecker
 from faultline.core.generator.basic import concat, once
 from faultline.core.generator.context import Context
 from faultline.core.generator.protocol import PENDING, OpResult, fill_op
-from faultline.core.generator.timing import sleep
 from faultline.core.history import History
 from faultline.core.op import Op
 from faultline.core.options import Option
 from faultline.core.result import Result
-from faultline.core.vocabulary import MEMBER_READ
+from faultline.workloads.member_reads import MEMBER_ROUND_GAP_S, MemberReads, member_read_rounds
 from faultline.workloads.txn_support import option
 
 ADD = "add"
@@ -51,36 +49,9 @@ READ = "read"
 SET_READ_FRACTION = Option("set_read_fraction", 0.1, "probability that an op reads the whole "
                            "set (else it adds the next element)", float, minimum=0,
                            maximum=1, metavar="P")
-MEMBER_ROUND_GAP_S = 1.0
-"""Between the two rounds of member reads: a member that was still applying the last
-writes in the first round is judged on the second."""
-DEFAULT_NODES = 3
 SET_LINEARIZABLE = Option("set_linearizable", False, "stale set reads (an element missing "
                           "from a read begun after its add was known) make the test invalid",
                           bool)
-
-
-@dataclass(frozen=True, slots=True)
-class MemberReads:
-    """One ``member-read`` by each client thread in ``threads`` (its current process),
-    each as soon as that thread is free; exhausted when all are issued."""
-
-    threads: tuple[int, ...]
-
-    def op(self, test: Mapping[str, Any], ctx: Context) -> OpResult:
-        left = tuple(t for t in self.threads if t in ctx.workers)
-        if not left:
-            return None
-        for t in left:
-            if t in ctx.free_threads:
-                filled = fill_op({"f": MEMBER_READ, "value": None, "process": ctx.workers[t]},
-                                 ctx)
-                if filled is not None:
-                    return filled, MemberReads(tuple(x for x in left if x != t))
-        return PENDING, MemberReads(left)
-
-    def update(self, test: Mapping[str, Any], ctx: Context, event: Op) -> "MemberReads":
-        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +89,7 @@ class SetWorkload:
 
     def final_generator(self, test: Mapping[str, Any], history: History) -> Any:
         """One read of the whole set, then two rounds of member reads (the module doc)."""
-        members = MemberReads(tuple(range(min(int(test.get("nodes") or DEFAULT_NODES),
-                                              int(test.get("concurrency") or 1)))))
-        return concat(once({"f": READ, "value": None}), members, sleep(MEMBER_ROUND_GAP_S),
-                      members)
+        return concat(once({"f": READ, "value": None}), member_read_rounds(test))
 
     def checker(self, test: Mapping[str, Any]) -> "SetChecker":
         return SetChecker(linearizable=bool(option(test, SET_LINEARIZABLE)))
@@ -137,12 +105,7 @@ class SetChecker:
         self.set_full = SetFullChecker(linearizable=linearizable)
 
     def check(self, test: Mapping[str, Any], history: Any, opts: Mapping[str, Any]) -> Result:
-        checked = self.set_full.check(test, history, opts)
-        members = check_member_state(history)
-        if members is None:
-            return checked
-        valid = False if members.valid is False else checked.valid
-        return Result(valid, {**checked.data, "members": members.to_dict()}, checked.error)
+        return with_members(self.set_full.check(test, history, opts), history)
 
 
 WORKLOAD = SetWorkload()

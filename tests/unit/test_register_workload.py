@@ -49,12 +49,19 @@ def test_cas_often_succeeds():
     assert cas.count("ok") > len(cas) / 5
 
 
-def test_final_generator_reads_every_key_once():
+def test_final_generator_reads_every_key_once_then_every_members_copy_twice():
     h = run({"concurrency": 5, "ops_per_key": 20}, seconds=0.5)
     keys = {op.key for op in h}
-    final = simulate(register.final_generator({}, h), concurrency=3)
-    reads = [op.key for op in final if op.type == INVOKE]
-    assert sorted(reads) == sorted(keys) and all(op.f == "read" for op in final)
+    final = simulate(register.final_generator({"nodes": 3, "concurrency": 3}, h), concurrency=3)
+    invoked = [op for op in final if op.type == INVOKE]
+    reads = [op.key for op in invoked if op.f == "read"]
+    assert sorted(reads) == sorted(keys)
+    members = [op for op in invoked if op.f != "read"]
+    assert {op.f for op in members} == {"member-read"}
+    # each of the 3 threads (one per member) reads every key, in two rounds
+    assert Counter((op.process, op.key) for op in members) == {
+        (p, k): 2 for p in range(3) for k in keys}
+    assert invoked.index(members[0]) == len(reads)  # after the final reads
 
 
 def test_checker_valid_on_a_linearizable_store_invalid_on_stale_reads():

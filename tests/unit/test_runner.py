@@ -70,8 +70,12 @@ def test_final_reads_cover_every_key(tmp_path):
                    client_factory=clients_over(regs, latency_s=0.001))
     history = out.run.read_history()
     keys = {op.key for op in history}
-    tail = [op for op in history][-2 * len(keys):]
+    first_member_read = next(op.index for op in history if op.f == "member-read")
+    tail = [op for op in history][:first_member_read][-2 * len(keys):]
     assert {op.key for op in tail if op.f == "read"} == keys
+    members = {(op.node, op.key) for op in history if op.f == "member-read" and op.type == "ok"}
+    assert members == {(node, k) for node in {op.node for op in history if op.node} for k in keys}
+    assert out.results["workload"]["members"]["valid"] is True  # one store: they agree
 
 
 def test_invalid_run_exits_1_with_a_counterexample(tmp_path):

@@ -26,7 +26,7 @@ import binascii
 import json
 from typing import Any, Callable, Mapping
 
-from faultline.core.vocabulary import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH, MEMBER_READ
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
                                           encode_value, key_prefix, read_mode, resolve_address,
@@ -88,9 +88,10 @@ def classify_grpc_code(f: str, code: int, message: str) -> tuple[str, str]:
 
 
 def request_for(f: str, key64: bytes, value: Any, serializable: bool) -> tuple[bytes, bytes]:
-    """(path, JSON body) for an op. ``key64`` is the base64 of the etcd key."""
-    if f == "read":
-        if serializable:
+    """(path, JSON body) for an op. ``key64`` is the base64 of the etcd key. A member-read
+    is a read that is always serializable: what the member itself holds."""
+    if f == "read" or f == MEMBER_READ:
+        if serializable or f == MEMBER_READ:
             return RANGE, b'{"key":"%s","serializable":true}' % key64
         return RANGE, b'{"key":"%s"}' % key64
     if f == "write":
@@ -114,7 +115,7 @@ def completion_of(f: str, payload: bytes) -> tuple[str, Any, str | None]:
     ``succeeded`` for a false compare, no ``value`` for an empty one).
     """
     doc = json.loads(payload)
-    if f == "read":
+    if f == "read" or f == MEMBER_READ:
         kvs = doc.get("kvs")
         if not kvs:
             return OK, None, None
@@ -185,7 +186,7 @@ class EtcdClient:
         except (ValueError, KeyError, TypeError, binascii.Error) as e:
             return op.with_(type=unknown_outcome_type(f), node=self.node,
                             error=f"unreadable response: {e}")
-        if f == "read":
+        if f == "read" or f == MEMBER_READ:
             return op.with_(type=kind, value=value, node=self.node)
         return op.with_(type=kind, node=self.node, error=error)
 

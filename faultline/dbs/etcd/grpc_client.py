@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import grpc
 from aetcd import rpc
 
-from faultline.core.vocabulary import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH, MEMBER_READ
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, decode_value, encode_value,
                                           resolve_address, unknown_outcome_type)
@@ -81,8 +81,9 @@ class EtcdGrpcClient:
     async def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         f = op.f
         key = self._key(op.key)
-        if f == "read":
-            call, request = self.kv.Range, rpc.RangeRequest(key=key, serializable=self._serializable)
+        if f == "read" or f == MEMBER_READ:  # a member-read: what this member holds
+            call, request = self.kv.Range, rpc.RangeRequest(
+                key=key, serializable=self._serializable or f == MEMBER_READ)
         elif f == "write":
             call, request = self.kv.Put, rpc.PutRequest(key=key, value=encode_value(op.value))
         elif f == "cas":
@@ -96,7 +97,7 @@ class EtcdGrpcClient:
             if error.startswith("not-sent"):
                 await asyncio.sleep(NOT_SENT_BACKOFF_S)
             return op.with_(type=kind, node=self.node, error=error)
-        if f == "read":
+        if f == "read" or f == MEMBER_READ:
             value = decode_value(response.kvs[0].value) if response.kvs else None
             return op.with_(type=OK, value=value, node=self.node)
         if f == "cas" and not response.succeeded:

@@ -31,7 +31,7 @@ from kazoo import exceptions as kx
 from kazoo.client import KazooClient
 from kazoo.retry import KazooRetry
 
-from faultline.core.vocabulary import CAS_MISMATCH
+from faultline.core.vocabulary import CAS_MISMATCH, MEMBER_READ
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
                                           encode_value, key_prefix, read_mode, resolve_address,
@@ -123,6 +123,10 @@ class ZooKeeperClient:
         try:
             if f == "read":
                 value = await self._read_value(path)
+                return op.with_(type=OK, value=value, node=self.node)
+            if f == MEMBER_READ:  # what this server holds, once it caught up with the leader
+                found = await self._read(path, sync=True)
+                value = None if found is None else decode_value(found[0])
                 return op.with_(type=OK, value=value, node=self.node)
             if f == "write":
                 return await self._write(op, path, encode_value(op.value))
