@@ -22,7 +22,9 @@ Checking: per key, linearizability against the cas-register model
 (:func:`faultline.checkers.linearizable.check_linearizable`) of the ops other than the
 member reads, and the members' final state
 (:func:`faultline.checkers.member_state.check_member_state`, per key), in the result's
-``members``: members that disagree on a key make the test invalid.
+``members``: members that disagree on a key make the test invalid. Where the db can
+tell what it applied (etcd), writes of unknown outcome are settled from the server's
+record first (:mod:`faultline.workloads.settling`; ``--no-settle`` turns it off).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from faultline.core.options import Option
 from faultline.core.result import Result
 from faultline.core.vocabulary import MEMBER_READ
 from faultline.workloads.member_reads import member_read_rounds
+from faultline.workloads.settling import NO_SETTLE, SettlingChecker, settle_final
+from faultline.workloads.txn_support import option
 
 THREADS_PER_KEY = 5
 CAS_WINDOW = 3
@@ -121,7 +125,7 @@ class Register:
     """The register workload (the module docstring says what it does)."""
 
     name = "register"
-    options = (OPS_PER_KEY,)
+    options = (OPS_PER_KEY, NO_SETTLE)
 
     def generator(self, test: Mapping[str, Any]) -> RegisterGenerator:
         """Uses ``concurrency`` and ``ops_per_key`` (the option's default when absent)."""
@@ -132,14 +136,16 @@ class Register:
 
     def final_generator(self, test: Mapping[str, Any], history: History) -> Any:
         """One read of every key the history touched, once the cluster has recovered, then
-        every member's own copy of each (two rounds)."""
+        every member's own copy of each (two rounds), then, where writes of unknown
+        outcome can be settled, the server's record of what it applied
+        (:func:`~faultline.workloads.settling.settle_final`)."""
         keys = sorted({op.key for op in history if op.process != NEMESIS and op.key is not None
                        and op.f != MEMBER_READ})
         return concat(*(once({"f": "read", "value": None, "key": k}) for k in keys),
-                      member_read_rounds(test, keys))
+                      member_read_rounds(test, keys), settle_final(test, history))
 
-    def checker(self, test: Mapping[str, Any]) -> RegisterChecker:
-        return RegisterChecker()
+    def checker(self, test: Mapping[str, Any]) -> SettlingChecker:
+        return SettlingChecker(RegisterChecker(), enabled=not option(test, NO_SETTLE))
 
 
 WORKLOAD = Register()

@@ -26,7 +26,7 @@ import binascii
 import json
 from typing import Any, Callable, Mapping
 
-from faultline.core.vocabulary import CAS_MISMATCH, MEMBER_READ
+from faultline.core.vocabulary import CAS_MISMATCH, MEMBER_READ, SERVER_HISTORY
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, client_timeout, decode_value,
                                           encode_value, key_prefix, read_mode, resolve_address,
@@ -161,6 +161,7 @@ class EtcdClient:
     def __init__(self, *, read_mode: str, prefix: str, timeout_s: float):
         self._serializable = serializable_reads(read_mode)
         self._key64 = EtcdKeys(prefix, _b64)
+        self._prefix = prefix
         self._timeout = timeout_s
         self._conn: HttpConnection | None = None
         self.node: str | None = None
@@ -177,6 +178,11 @@ class EtcdClient:
 
     async def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         f = op.f
+        if f == SERVER_HISTORY:
+            # Imported here: only this one op of a run needs gRPC (the watch client's).
+            from faultline.dbs.etcd.watch_client import read_server_history
+            return await read_server_history(test, self.node, op, prefix=self._prefix,
+                                             timeout_s=self._timeout)
         path, body = request_for(f, self._key64(op.key), op.value, self._serializable)
         payload = await self.post(op, path, body)
         if isinstance(payload, Op):

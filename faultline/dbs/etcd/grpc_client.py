@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import grpc
 from aetcd import rpc
 
-from faultline.core.vocabulary import CAS_MISMATCH, MEMBER_READ
+from faultline.core.vocabulary import CAS_MISMATCH, MEMBER_READ, SERVER_HISTORY
 from faultline.core.op import FAIL, OK, Op
 from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, decode_value, encode_value,
                                           resolve_address, unknown_outcome_type)
@@ -56,6 +56,7 @@ class EtcdGrpcClient:
     def __init__(self, *, read_mode: str, prefix: str, timeout_s: float):
         self._serializable = serializable_reads(read_mode)
         self._key = EtcdKeys(prefix)
+        self._prefix = prefix
         self._timeout = timeout_s
         self._channel: Any = None
         self.kv: Any = None
@@ -80,6 +81,10 @@ class EtcdGrpcClient:
 
     async def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         f = op.f
+        if f == SERVER_HISTORY:
+            from faultline.dbs.etcd.watch_client import read_server_history  # see client.py
+            return await read_server_history(test, self.node, op, prefix=self._prefix,
+                                             timeout_s=self._timeout)
         key = self._key(op.key)
         if f == "read" or f == MEMBER_READ:  # a member-read: what this member holds
             call, request = self.kv.Range, rpc.RangeRequest(

@@ -223,7 +223,8 @@ async def watch_session(stub: Any, prefix: bytes, start: int, *, until: int | No
     deadline = loop.time() + duration_s
     batches: list[dict[str, Any]] = []
     record: dict[str, Any] = {"batches": batches, "compacted": None, "canceled": None,
-                              "broken": None, "reached": until is None}
+                              "broken": None,
+                              "reached": until is None or start > until}
     created = False
     try:
         await call.write(rpc.WatchRequest(create_request=rpc.WatchCreateRequest(
