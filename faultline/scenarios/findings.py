@@ -14,7 +14,8 @@ Both functions read ``results.json`` (a run's composed checker results, as
   read that missed (stale, lost) or showed (unexpected, duplicated) the element;
 - ``member-state`` (on its own or in a result's ``members``): ``member-disagreement``, at
   the completion of the last member read compared;
-- any other kind: its ``anomaly_types`` when it lists them, else the kind's name.
+- any other kind: its ``anomaly_types`` when it lists them, else the kind's name (unless
+  only its ``members`` made it invalid).
 
 Only results that are invalid count. Results keep a few examples per kind (Elle 8 per
 type, set-full a few per class, linearizability one counterexample per key it checked),
@@ -46,6 +47,11 @@ def checker_results(results: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
             yield members
 
 
+def _members_invalid(found: Mapping[str, Any]) -> bool:
+    members = found.get("members")
+    return isinstance(members, Mapping) and members.get("valid") is False
+
+
 def _set_classes(found: Mapping[str, Any]) -> list[str]:
     counts = found.get("counts") or {}
     return [c for c in SET_CLASSES
@@ -53,11 +59,12 @@ def _set_classes(found: Mapping[str, Any]) -> list[str]:
 
 
 def _invalid_keys(found: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """A linearizable result's invalid per-key results (itself when it is not per key)."""
+    """A linearizable result's invalid per-key results (itself when it is not per key and
+    has a counterexample)."""
     keys = found.get("keys")
     if isinstance(keys, Mapping):
         return [r for r in keys.values() if isinstance(r, Mapping) and r.get("valid") is False]
-    return [found]
+    return [found] if found.get("counterexample") else []
 
 
 def anomaly_kinds(results: Mapping[str, Any]) -> list[str]:
@@ -74,9 +81,9 @@ def anomaly_kinds(results: Mapping[str, Any]) -> list[str]:
             kinds.update(f"{c}-element" for c in _set_classes(found))
         elif kind == "member-state":
             kinds.add(MEMBER_DISAGREEMENT)
-        elif found.get("anomaly_types"):
-            kinds.update(found["anomaly_types"])
-        elif kind:
+        elif found.get("anomaly_types") or kind == "elle":
+            kinds.update(found.get("anomaly_types") or ())
+        elif kind and not _members_invalid(found):
             kinds.add(str(kind))
     return sorted(kinds)
 

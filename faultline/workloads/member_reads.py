@@ -15,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from faultline.checkers.member_state import with_members, without_member_reads
 from faultline.core.generator.basic import concat
 from faultline.core.generator.context import Context
 from faultline.core.generator.protocol import PENDING, OpResult, fill_op
 from faultline.core.generator.timing import sleep
 from faultline.core.op import Op
+from faultline.core.result import Result
 from faultline.core.vocabulary import MEMBER_READ
 
 MEMBER_ROUND_GAP_S = 1.0
@@ -67,4 +69,16 @@ def member_read_rounds(test: Mapping[str, Any], keys: Sequence[Any] = (None,)) -
     return concat(members, sleep(MEMBER_ROUND_GAP_S), members)
 
 
-__all__ = ["MEMBER_ROUND_GAP_S", "MemberReads", "member_read_rounds"]
+class WithMembers:
+    """``checker`` on the history without its member reads, with the members' final
+    state folded into its result (:func:`~faultline.checkers.member_state.with_members`)."""
+
+    def __init__(self, checker: Any):
+        self.checker = checker
+
+    def check(self, test: Mapping[str, Any], history: Any, opts: Mapping[str, Any]) -> Result:
+        return with_members(self.checker.check(test, without_member_reads(history), opts),
+                            history)
+
+
+__all__ = ["MEMBER_ROUND_GAP_S", "MemberReads", "WithMembers", "member_read_rounds"]

@@ -14,6 +14,13 @@ probability ``read_fraction``, else writes it. A key takes ``max_writes_per_key`
 then a fresh key takes its place: per-key version orders stay short (which keeps a
 list-append value small and the checker's inference cheap), and keys keep being shared by
 many concurrent transactions (which is what makes dependency cycles possible).
+
+Final phase: read-only transactions over every key touched (:func:`final_reads`), then
+every member's own copy of each key, two rounds
+(:func:`~faultline.workloads.member_reads.member_read_rounds`: ``member-read`` ops; etcd
+serializable, ZooKeeper after a sync). Checking: Elle on the transactions, and the
+members' final state per key (in the result's ``members``: members that disagree on a
+key make the test invalid).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from faultline.core.op import NEMESIS, Op
 from faultline.core.options import Option
 from faultline.dbs import DBS
 from faultline.dbs.txn_values import READ
+from faultline.workloads.member_reads import WithMembers, member_read_rounds
 
 TXN = "txn"
 
@@ -171,11 +179,12 @@ class TxnWorkload:
         return txn_generator(test, self.write_f)
 
     def final_generator(self, test: Mapping[str, Any], history: History) -> Any:
-        return final_reads(test, history)
+        return concat(final_reads(test, history), member_read_rounds(test, keys_touched(history)))
 
-    def checker(self, test: Mapping[str, Any]) -> ElleChecker:
-        """Elle-style cycle checking against :func:`models_for` ``(test)``."""
-        return ElleChecker(self.name, models=models_for(test))
+    def checker(self, test: Mapping[str, Any]) -> WithMembers:
+        """Elle-style cycle checking against :func:`models_for` ``(test)``, and the
+        members' final state."""
+        return WithMembers(ElleChecker(self.name, models=models_for(test)))
 
 
 __all__ = ["CONSISTENCY_MODELS", "KEY_COUNT", "MAX_TXN_LENGTH", "MAX_WRITES_PER_KEY", "OPTIONS",

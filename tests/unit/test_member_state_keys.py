@@ -104,3 +104,62 @@ def test_zookeeper_member_reads_sync_first_even_in_plain_mode():
         assert await do(client, MEMBER_READ) == (OK, 9, None)
         assert zk.calls == ["sync", "get"]
     run("plain", scenario)
+
+
+# ---- the transactional workloads ----------------------------------------------------
+
+from test_txn_clients import TEST as TXN_TEST, etcd_run, grpc_run, zk_run  # noqa: E402
+
+
+def test_txn_member_reads_read_one_key_locally_in_the_workloads_encoding():
+    member_read = Op("invoke", MEMBER_READ, None, 3, key=1)
+
+    async def over_http(client, gw):
+        gw.put(b"t/1", b"4,5")
+        done = await client.invoke(TXN_TEST, member_read)
+        assert (done.type, done.value, done.key, done.node) == (OK, [4, 5], 1, "n1")
+        assert gw.bodies[-1]["success"][0]["request_range"]["serializable"] is True
+    etcd_run("list-append", over_http, read_mode="linearizable")
+
+    async def over_grpc(client, kv):
+        kv.kv[b"t/1"] = (b"7", 2)
+        done = await client.invoke(TXN_TEST, member_read)
+        assert (done.type, done.value) == (OK, 7)
+        assert kv.requests[-1].success[0].request_range.serializable is True
+    grpc_run("rw-register", over_grpc)
+
+    async def on_zookeeper(client, zk):
+        zk.znodes["/t/1"] = (b"3,4", 1)
+        zk.calls.clear()
+        done = await client.invoke(TXN_TEST, member_read)
+        assert (done.type, done.value) == (OK, [3, 4]) and zk.calls == ["sync", "get"]
+        done = await client.invoke(TXN_TEST, member_read.with_(key=9))
+        assert (done.type, done.value) == (OK, None)  # absent
+    zk_run("list-append", on_zookeeper, read_mode="plain")
+
+
+def test_the_txn_checker_checks_the_transactions_alone_and_reports_members():
+    from faultline.workloads.list_append import WORKLOAD as list_append
+    txns = [("invoke", "txn", [["append", 1, 1]], 0, 1.0, None, "n1"),
+            ("ok", "txn", [["append", 1, 1]], 0, 2.0, None, "n1"),
+            ("invoke", "txn", [["r", 1, None]], 0, 3.0, None, "n1"),
+            ("ok", "txn", [["r", 1, [1]]], 0, 4.0, None, "n1")]
+    test = {"db": "etcd", "read_mode": "linearizable"}
+    agree = ops(*txns, *member_reads({"n1": {1: [1]}, "n2": {1: [1]}}))
+    result = list_append.checker(test).check(test, agree, {})
+    assert result.valid is True and result.data["kind"] == "elle"
+    assert result.data["members"]["valid"] is True
+    behind = ops(*txns, *member_reads({"n1": {1: [1]}, "n2": {1: None}}))
+    result = list_append.checker(test).check(test, behind, {})
+    assert result.valid is False and result.data["anomaly_types"] == []
+    assert result.data["members"]["disagreements"] == [{"key": 1, "values": {"n1": [1], "n2": None}}]
+    assert anomaly_kinds({"valid": False, "workload": result.to_dict()}) == ["member-disagreement"]
+
+
+def test_faultline_check_of_a_bare_history_leaves_the_member_reads_out(tmp_path, capsys):
+    from faultline import cli
+    from faultline.core.history import write_jsonl
+    path = tmp_path / "history.jsonl"  # no test.json beside it: a model's check
+    write_jsonl(ops(*WRITES, *member_reads({"n1": {0: 1, 1: 5}, "n2": {0: 1, 1: 4}})), path)
+    assert cli.main(["check", str(path)]) == 0
+    assert cli.main(["check", str(path), "--model", "cas-register"]) == 0

@@ -130,11 +130,18 @@ def test_final_generator_reads_every_key_in_txns_of_max_length():
     test = {"key_count": 3, "max_writes_per_key": 4, "max_txn_length": 4}
     h = run(list_append, test, seconds=0.5)
     keys = keys_touched(h)
-    final = invokes(simulate(list_append.final_generator(test, h), concurrency=3))
+    every = invokes(simulate(list_append.final_generator({**test, "nodes": 3, "concurrency": 3},
+                                                         h), concurrency=3))
+    final = [op for op in every if op.f == "txn"]
     read = [mop[1] for op in final for mop in op.value]
     assert sorted(read) == keys and len(keys) > 4
-    assert all(op.f == "txn" and 1 <= len(op.value) <= 4 for op in final)
+    assert all(1 <= len(op.value) <= 4 for op in final)
     assert all(mop[0] == "r" and mop[2] is None for op in final for mop in op.value)
+    # then every member's copy of every key (one thread per member), in two rounds
+    members = every[len(final):]
+    assert {op.f for op in members} == {"member-read"}
+    assert Counter((op.process, op.key) for op in members) == {
+        (p, k): 2 for p in range(3) for k in keys}
 
 
 @pytest.mark.parametrize("db, read_mode, expected", [

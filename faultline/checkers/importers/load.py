@@ -36,6 +36,7 @@ from faultline.checkers.independent import per_key_if_keyed
 from faultline.checkers.models import Model, get_model
 from faultline.core.errors import HistoryFormatError
 from faultline.core.history import History, read_text
+from faultline.core.vocabulary import MEMBER_READ
 
 FORMATS = ("jsonl", "jepsen-log", "porcupine-kv", "knossos-edn", "elle-edn")
 _SNIFF_RECORDS = 50  # enough to get past a few leading nemesis ops to a client op
@@ -100,6 +101,11 @@ def _parse(path: str, fmt: str, text: str, allow_torn_tail: bool
     """The history, each op's line, and the model the source implies."""
     if fmt == "jsonl":
         history, lines = jsonl.parse(path, text, allow_torn_tail=allow_torn_tail)
+        if any(op.f == MEMBER_READ for op in history):
+            # Each member's final state, for the member-state check of the run's own
+            # workload checker; no model has them. The ops keep their indices (and lines).
+            history = History((op for op in history if op.f != MEMBER_READ),
+                              torn_line=history.torn_line)
         return history, lines, jsonl.implied_model(path)
     if fmt == "jepsen-log":
         history, lines = jepsen_log.parse(path, text, allow_torn_tail=allow_torn_tail)

@@ -49,9 +49,11 @@ class EtcdGrpcTxnClient(EtcdTxnClient):
         self.node = node
         await self._channel_client.open(test, node)
 
-    async def _read(self, keys: Sequence[Any], deadline: float) -> list[tuple[bytes, int]]:
+    async def _read(self, keys: Sequence[Any], deadline: float,
+                    serializable: bool | None = None) -> list[tuple[bytes, int]]:
+        serializable = self._serializable if serializable is None else serializable
         ranges = [rpc.RequestOp(request_range=rpc.RangeRequest(
-            key=self._key(k), serializable=self._serializable)) for k in keys]
+            key=self._key(k), serializable=serializable)) for k in keys]
         response = await self._call(rpc.TxnRequest(success=ranges), "read", deadline)
         return ranges_of(response, len(keys))
 

@@ -18,6 +18,9 @@ touching keys K (etcd keys ``<key_prefix>/<k>``, values stored as in
    commit's revision: none of its keys changed since the read. A guard that does not hold
    is ``fail`` (``guard-failed``: nothing applied).
 
+A ``member-read`` of key ``k`` is the read step alone for ``k``, always ``serializable``
+(what the member holds), its value decoded as the workload stores it.
+
 Classification: a failed read step is ``fail`` (nothing was written); the commit is
 classified exactly as the register client classifies a cas
 (:func:`~faultline.dbs.etcd.client.classify_transport_error`,
@@ -35,6 +38,7 @@ import json
 from typing import Any, Mapping, Sequence
 
 from faultline.core.op import FAIL, INFO, OK, Op
+from faultline.core.vocabulary import MEMBER_READ
 from faultline.dbs.client_support import NOT_SENT_BACKOFF_S, resolve_address
 from faultline.dbs.etcd import DB as ETCD
 from faultline.dbs.etcd.client import (TXN, EtcdKeys, classify_status, classify_transport_error,
@@ -121,9 +125,11 @@ class EtcdTxnClient:
         """Nothing to prepare: a put creates its key."""
 
     async def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
+        deadline = self._loop.time() + self._timeout
+        if op.f == MEMBER_READ:
+            return await self._member_read(op, deadline)
         mops = op.value
         every, read, written = touched_keys(mops)
-        deadline = self._loop.time() + self._timeout
         try:
             seen = dict(zip(every, await self._read(every, deadline)))
             snapshot = {k: self._codec.decode(raw) for k, (raw, _) in seen.items()}
@@ -148,12 +154,26 @@ class EtcdTxnClient:
         done, _ = apply_mops(mops, snapshot, self._codec.write_f)
         return op.with_(type=OK, value=done, node=self.node)
 
+    async def _member_read(self, op: Op, deadline: float) -> Op:
+        """``op.key`` as this member holds it (a read that changes nothing: ``fail`` when
+        it did not answer)."""
+        try:
+            ((raw, _),) = await self._read([op.key], deadline, serializable=True)
+            return op.with_(type=OK, value=self._codec.decode(raw), node=self.node)
+        except StepFailed as e:
+            return op.with_(type=FAIL, node=self.node, error=e.error)
+        except UNREADABLE as e:
+            return op.with_(type=FAIL, node=self.node, error=f"unreadable response: {e}")
+
     # -- the two steps' requests (JSON gateway) --------------------------------------
 
-    async def _read(self, keys: Sequence[Any], deadline: float) -> list[tuple[bytes, int]]:
-        """(raw value, mod_revision) of each key at one revision, in the read mode.
-        Raises StepFailed; ValueError & co. (UNREADABLE) for an answer it cannot read."""
-        doc = await self._post(read_request([self._key64(k) for k in keys], self._serializable),
+    async def _read(self, keys: Sequence[Any], deadline: float,
+                    serializable: bool | None = None) -> list[tuple[bytes, int]]:
+        """(raw value, mod_revision) of each key at one revision, in the read mode
+        (``serializable`` overrides it). Raises StepFailed; ValueError & co. (UNREADABLE)
+        for an answer it cannot read."""
+        serializable = self._serializable if serializable is None else serializable
+        doc = await self._post(read_request([self._key64(k) for k in keys], serializable),
                                "read", deadline)
         return parse_ranges(doc, len(keys))
 

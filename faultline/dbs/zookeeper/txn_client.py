@@ -30,6 +30,9 @@ step is ``fail``; the multi is ``info`` unless ZooKeeper or kazoo certainly did 
 it. All requests of a transaction share one deadline, ``client_timeout_s``. Session,
 bridge and "never sent" handling are the register client's
 (:class:`~faultline.dbs.zookeeper.client.ZooKeeperClient`). Table: docs/clients.md.
+
+A ``member-read`` of key ``k`` is a ``sync`` then a get of ``k`` on the session's server
+(what it holds once caught up with the leader), decoded as the workload stores it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from typing import Any, Callable, Mapping, Sequence
 from kazoo import exceptions as kx
 
 from faultline.core.op import FAIL, OK, Op
+from faultline.core.vocabulary import MEMBER_READ
 from faultline.dbs.client_support import client_timeout, key_prefix, read_mode
 from faultline.dbs.txn_values import ValueCodec, apply_mops, codec, touched_keys
 from faultline.dbs.zookeeper import DB as ZOOKEEPER
@@ -92,9 +96,11 @@ class ZooKeeperTxnClient(ZooKeeperClient):
         self._codec: ValueCodec = codec(workload)
 
     async def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
+        self._deadline = self._loop.time() + self._timeout
+        if op.f == MEMBER_READ:
+            return await self._member_read(op)
         mops = op.value
         every, _, written = touched_keys(mops)
-        self._deadline = self._loop.time() + self._timeout
         try:
             seen = await self._snapshot(every, consistent=not written and len(every) > 1)
             if seen is None:
@@ -121,6 +127,18 @@ class ZooKeeperTxnClient(ZooKeeperClient):
         if kind != OK:
             return op.with_(type=kind, node=self.node, error=error)
         return op.with_(type=OK, value=done, node=self.node)
+
+    async def _member_read(self, op: Op) -> Op:
+        """``op.key`` as this server holds it once synced with the leader (a read that
+        changes nothing: ``fail`` when it did not answer)."""
+        try:
+            ((found,),) = await self._read_rounds([op.key], 1, sync=True)
+            return op.with_(type=OK, value=self._codec.decode(found[0]), node=self.node)
+        except Exception as e:  # noqa: BLE001 - classified as a read's
+            await back_off_if_not_sent(e)
+            error = f"unreadable value: {e}" if isinstance(e, ValueError) \
+                else classify_zk_error(MEMBER_READ, e)[1]
+            return op.with_(type=FAIL, node=self.node, error=error)
 
     # -- requests -------------------------------------------------------------------
 
