@@ -165,11 +165,14 @@ class EtcdClient:
         self._timeout = timeout_s
         self._conn: HttpConnection | None = None
         self.node: str | None = None
+        self.address: tuple[str, int] | None = None
+        """(host, port) of the node, once opened: for subclasses that open more
+        connections to it (a watch's gRPC channel)."""
 
     async def open(self, test: Mapping[str, Any], node: str) -> None:
         """Connect to ``node`` (raises :class:`NotSent` when it refuses). Sends no request."""
         host, port = resolve_address(test, node, ETCD.client_port)
-        self.node = node
+        self.node, self.address = node, (host, port)
         self._conn = HttpConnection(host, port, connect_timeout=min(self._timeout, 2.0))
         await self._conn.connect()
 

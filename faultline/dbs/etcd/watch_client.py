@@ -46,9 +46,7 @@ import grpc
 from aetcd import rpc
 
 from faultline.core.op import FAIL, INFO, OK, Op
-from faultline.dbs.client_support import (NOT_SENT_BACKOFF_S, decode_value, encode_value,
-                                          resolve_address)
-from faultline.dbs.etcd import DB as ETCD
+from faultline.dbs.client_support import NOT_SENT_BACKOFF_S, decode_value, encode_value
 from faultline.dbs.etcd.client import PUT, RANGE, TXN, EtcdClient, etcd_options
 from faultline.dbs.etcd.grpc_client import CHANNEL_OPTIONS, classify_rpc_error
 from faultline.dbs.etcd.http1 import NotSent
@@ -139,15 +137,10 @@ class EtcdWatchClient(EtcdClient):
         super().__init__(read_mode=read_mode, prefix=prefix, timeout_s=timeout_s)
         self._watch_prefix = f"{prefix}/{WATCH_DIR}/".encode()
         self._session_s = session_s
-        self._address: tuple[str, int] | None = None
         self._channel: Any = None
 
     def _key(self, k: Any) -> bytes:
         return self._watch_prefix + str(k).encode()
-
-    async def open(self, test: Mapping[str, Any], node: str) -> None:
-        self._address = resolve_address(test, node, ETCD.client_port)
-        await super().open(test, node)
 
     async def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         f = op.f
@@ -201,7 +194,7 @@ class EtcdWatchClient(EtcdClient):
 
     def _stub(self) -> Any:
         if self._channel is None:
-            host, port = self._address
+            host, port = self.address
             self._channel = rpc.insecure_channel(f"{host}:{port}", options=CHANNEL_OPTIONS)
         return rpc.WatchStub(self._channel)
 
@@ -287,7 +280,7 @@ async def read_server_history(test: Mapping[str, Any], node: str, op: Op, *, pre
     if isinstance(payload, Op):
         return payload.with_(f=op.f, type=FAIL)
     revision = int(json.loads(payload)["header"]["revision"])
-    host, port = resolve_address(test, node, ETCD.client_port)
+    host, port = reader.address
     channel = rpc.insecure_channel(f"{host}:{port}", options=CHANNEL_OPTIONS)
     try:
         session = await watch_session(rpc.WatchStub(channel), watched, 1, until=revision,
