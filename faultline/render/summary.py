@@ -79,8 +79,24 @@ def first_anomaly(results: Mapping[str, Any]) -> tuple[str, str] | None:
             found = anomalies.get(kind) or [{}]
             first = found[0] if isinstance(found[0], Mapping) else {}
             return name, f"{kind}: {first.get('explanation') or 'see the report'}"
+        members = r.get("members")
+        if isinstance(members, Mapping) and members.get("valid") is False:
+            return name, members_sentence(members)
         return name, r.get("error") or r.get("reason") or "invalid (see the report)"
     return None
+
+
+def members_sentence(members: Mapping[str, Any]) -> str:
+    """What a member-state result (faultline.checkers.member_state) found, in a line: the
+    first key the members disagree on and each one's value, or what a member lacks."""
+    if "disagreements" in members:
+        first = (members.get("disagreements") or [{}])[0]
+        values = ", ".join(f"{n}={v!r}" for n, v in (first.get("values") or {}).items())
+        return (f"members disagree on {members.get('disagreeing')} key(s), first key "
+                f"{first.get('key')!r}: {values}")
+    lacking = [f"{n} lacks {m.get('missing_count')} ({m.get('missing')})"
+               for n, m in (members.get("members") or {}).items() if m.get("missing_count")]
+    return "members disagree: " + ("; ".join(lacking) or "their sets differ")
 
 
 def why_unknown(results: Mapping[str, Any]) -> str:

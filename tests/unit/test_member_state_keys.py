@@ -163,3 +163,11 @@ def test_faultline_check_of_a_bare_history_leaves_the_member_reads_out(tmp_path,
     write_jsonl(ops(*WRITES, *member_reads({"n1": {0: 1, 1: 5}, "n2": {0: 1, 1: 4}})), path)
     assert cli.main(["check", str(path)]) == 0
     assert cli.main(["check", str(path), "--model", "cas-register"]) == 0
+
+
+def test_the_terminal_summary_names_the_first_key_the_members_disagree_on():
+    from faultline.render.summary import first_anomaly
+    h = ops(*WRITES, *member_reads({"n1": {0: 1, 1: 5}, "n2": {0: 1, 1: 4}}))
+    results = {"valid": False, "workload": RegisterChecker().check({}, h, {}).to_dict()}
+    assert first_anomaly(results) == (
+        "workload", "members disagree on 1 key(s), first key 1: n1=5, n2=4")
