@@ -22,6 +22,10 @@ Anomalies (each session is checked on its own; a kind is named only when found):
   revision >= F: an earlier one (replayed) or a later one (skipped).
 - ``silent-compaction``: such a skip over revisions a compaction (invoked before the
   session ended) removed, without the compaction error the server owes.
+- ``lost-delete-at-compaction``: such a skip over exactly the compaction revision, which
+  held only deletes: the compaction dropped its tombstones, so a watch from that revision
+  (allowed: it is not below the compaction) never sees them. etcd-io/etcd#18089, fixed
+  upstream in 2024 (#18274); etcd 3.4.23 has it.
 - ``unjustified-compaction``: a compaction error for revision C though no compaction at C
   was invoked before, or for a session that started at C or later.
 - ``wrong-content``: a revision's events differ from what its write did, or from what
@@ -49,8 +53,8 @@ KIND = "watch"
 WRITE_FS = frozenset({"put", "delete", "txn"})
 EXAMPLES = 8
 ANOMALY_TYPES = ("out-of-order", "duplicate", "split-revision", "missing", "wrong-resume",
-                 "silent-compaction", "unjustified-compaction", "wrong-content",
-                 "unexpected-event")
+                 "silent-compaction", "lost-delete-at-compaction", "unjustified-compaction",
+                 "wrong-content", "unexpected-event")
 
 
 def resume_revision(session: Mapping[str, Any]) -> int | None:
@@ -166,7 +170,7 @@ def check_watch_stream(history: History) -> Result:
     known = sorted(set(writes.at) | set(observed))
     for ref, flat, value in delivered:
         _check_contents(flat, ref, writes, observed, report)
-        _check_coverage(flat, ref, value, known, writes, report)
+        _check_coverage(flat, ref, value, known, writes, observed, report)
     stats = {"sessions": len(sessions), "events": events_total, "revisions": len(known),
              "acknowledged_revisions": len(writes.at),
              "historical_sessions": sum(1 for r, _, _ in delivered if r["historical"]),
@@ -264,7 +268,7 @@ def _unexplained(events: tuple, writes: _Writes) -> tuple[str, str] | None:
 
 
 def _check_coverage(flat: list, ref: Mapping, value: Mapping, known: list[int],
-                    writes: _Writes, report: _Report) -> None:
+                    writes: _Writes, observed: Mapping[int, tuple], report: _Report) -> None:
     start = int(value.get("from") or 0)
     compacted = int(value.get("compacted") or 0)
     if compacted:
@@ -280,17 +284,29 @@ def _check_coverage(flat: list, ref: Mapping, value: Mapping, known: list[int],
         report.add("wrong-resume", ref, f"started at {start}, first event at revision {first} "
                    "(replayed)", revision=first, expected=start)
     elif expected_first is not None and first > expected_first:
-        removed = [r for r, inv_i, _ in writes.compactions
-                   if r > expected_first and inv_i < ref["index"]]
-        kind = "silent-compaction" if removed else "wrong-resume"
+        kind, why = _skip_kind(known[i:bisect.bisect_left(known, first)], ref, writes, observed)
         report.add(kind, ref, f"started at {start}, first event at revision {first}, skipping "
-                   f"{expected_first}" + (f" (compaction at {max(removed)} not reported)"
-                                          if removed else ""),
-                   revision=first, expected=expected_first)
+                   f"{expected_first}{why}", revision=first, expected=expected_first)
     for r in known[bisect.bisect_right(known, first):bisect.bisect_left(known, last)]:
         if r not in got and r >= compacted:
             report.add("missing", ref, f"revision {r} not delivered between {first} and {last}",
                        revision=r)
+
+
+def _skip_kind(skipped: list[int], ref: Mapping, writes: _Writes,
+               observed: Mapping[int, tuple]) -> tuple[str, str]:
+    """The anomaly a session's skip over ``skipped`` (known revisions, ascending) at its
+    start is, and a note for its text."""
+    asked = {r for r, inv_i, _ in writes.compactions if inv_i < ref["index"]}
+    events = writes.at.get(skipped[0]) or observed.get(skipped[0]) or ()
+    if skipped == [skipped[0]] and skipped[0] in asked and events and \
+            all(kind == "delete" for _, kind, _ in events):
+        return "lost-delete-at-compaction", (f" (the compaction revision, only deletes: its "
+                                             f"tombstones were dropped, etcd-io/etcd#18089)")
+    removed = [r for r in asked if r > skipped[0]]
+    if removed:
+        return "silent-compaction", f" (compaction at {max(removed)} not reported)"
+    return "wrong-resume", ""
 
 
 def _check_compaction_error(compacted: int, start: int, ref: Mapping, writes: _Writes,

@@ -223,3 +223,32 @@ def test_the_report_section_names_each_anomaly_with_its_example():
     html = checker_section("watch", checked(b).to_dict(), b.history())
     assert "missing: 1" in html and f"revision {events[2][0][0]} not delivered" in html
     assert "watch sessions" in html
+
+
+def test_a_watch_from_a_compaction_revision_that_drops_its_delete_is_etcd_18089():
+    """etcd-io/etcd#18089 as its report reproduces it: put, put, delete (revision C), put;
+    compact C; a watch from C gets only the last put."""
+    b = Builder()
+    b.write([["put", 1, 2]])
+    b.write([["put", 1, 3]])
+    c = b.write([["delete", 1, 1]])
+    r = b.write([["put", 1, 6]])
+    b.compact(c)
+    b.watch(c, [[[r, 1, "put", 6]]])
+    result = checked(b)
+    assert result.data["anomaly_types"] == ["lost-delete-at-compaction"]
+    assert "etcd-io/etcd#18089" in result.data["anomalies"]["lost-delete-at-compaction"][0]["text"]
+    fixed = Builder()  # the same with the delete delivered (etcd after #18274): sound
+    fixed.ops, fixed.writer = list(b.ops[:-2]), b.writer
+    fixed.watch(c, [[[c, 1, "delete", None]], [[r, 1, "put", 6]]])
+    assert checked(fixed).valid is True
+
+
+def test_the_recorded_etcd_3_4_run_shows_the_lost_delete():
+    """A 12 s run on one local etcd 3.4.23 killed and restarted once (kept, cut to the
+    sessions around the compaction at 18249): the resumed session from 18249 skipped it."""
+    import pathlib
+    from faultline.core.history import read_jsonl
+    path = pathlib.Path(__file__).parent / "data" / "watch_etcd_18089.jsonl"
+    result = check_watch_stream(read_jsonl(path))
+    assert result.data["anomaly_types"] == ["lost-delete-at-compaction"]

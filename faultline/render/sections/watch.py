@@ -19,6 +19,8 @@ MEANINGS = {
     "missing": "a revision between the first and last delivered that the session skipped",
     "wrong-resume": "a session's first event is not the first revision at or after its start",
     "silent-compaction": "skipped compacted revisions without the compaction error",
+    "lost-delete-at-compaction": "a watch from the compaction revision missed its deletes "
+                                 "(etcd-io/etcd#18089)",
     "unjustified-compaction": "a compaction error with no such compaction before it",
     "wrong-content": "a revision's events differ from what its write did (or another session saw)",
     "unexpected-event": "an event no write could have made",
