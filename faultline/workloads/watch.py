@@ -16,7 +16,9 @@ Ops (:mod:`faultline.dbs.etcd.watch_client` says what each does and records):
   received, or at the compaction the server reported). With probability
   ``watch_historical_fraction`` a session instead starts at a random earlier revision of
   the test, at most ``COMPACT_LAG`` revisions below the last compaction (``historical``: it
-  checks replay and compaction errors and leaves the resumption chain alone).
+  checks replay and compaction errors and leaves the resumption chain alone); and the
+  first session after each compaction starts exactly at its revision (historical too:
+  a watch there must still see that revision's deletes, etcd-io/etcd#18089).
 
 Final phase: every watcher resumes once more, until the highest revision an acknowledged
 write returned, so each member's stream is checked to the end of the test.
@@ -75,6 +77,8 @@ class WatchGenerator:
     max_revision: int = 0
     next_compact_ns: int = 0
     compacted: int = 0
+    probe: int | None = None
+    """A compaction revision the next watch session starts at (then None)."""
 
     def op(self, test: Mapping[str, Any], ctx: Context) -> OpResult:
         if not ctx.has_free_process():
@@ -92,7 +96,7 @@ class WatchGenerator:
             at = self.max_revision - COMPACT_LAG
             filled = fill_op({"f": "compact", "value": at, "process": process}, ctx)
             return (PENDING, self) if filled is None else (filled, replace(
-                self, compacted=at, next_compact_ns=ctx.time + self.compact_every_ns))
+                self, compacted=at, probe=at, next_compact_ns=ctx.time + self.compact_every_ns))
         f, mops, used = self._write(ctx.rng)
         filled = fill_op({"f": f, "value": {"mops": mops}, "process": process}, ctx)
         if filled is None:
@@ -103,13 +107,16 @@ class WatchGenerator:
         start = self.resume[i]
         value: dict[str, Any] = {"from": start}
         first = self.first_revision
-        if (start is not None and first is not None and self.max_revision > first
+        probe = self.probe
+        if probe is not None:
+            value = {"from": probe, "historical": True}
+        elif (start is not None and first is not None and self.max_revision > first
                 and ctx.rng.random() < self.historical):
             low = max(first, self.compacted - COMPACT_LAG)
             value = {"from": ctx.rng.randint(low, self.max_revision), "historical": True}
         filled = fill_op({"f": "watch", "value": value,
                           "process": ctx.workers[self.watchers[i]]}, ctx)
-        return (PENDING, self) if filled is None else (filled, self)
+        return (PENDING, self) if filled is None else (filled, replace(self, probe=None))
 
     def _write(self, rng) -> tuple[str, list[list[Any]], int]:
         """(f, mops, values used) of the next write."""

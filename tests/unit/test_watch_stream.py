@@ -252,3 +252,12 @@ def test_the_recorded_etcd_3_4_run_shows_the_lost_delete():
     path = pathlib.Path(__file__).parent / "data" / "watch_etcd_18089.jsonl"
     result = check_watch_stream(read_jsonl(path))
     assert result.data["anomaly_types"] == ["lost-delete-at-compaction"]
+
+
+def test_a_txn_at_the_compaction_revision_delivered_without_its_delete_is_etcd_18089():
+    b = Builder()
+    b.write([["put", 2, 1]])
+    c = b.write([["put", 1, 5], ["delete", 2, 1], ["put", 6, 7]])
+    b.compact(c)
+    b.watch(c, [[[c, 1, "put", 5], [c, 6, "put", 7]]])
+    assert checked(b).data["anomaly_types"] == ["lost-delete-at-compaction"]

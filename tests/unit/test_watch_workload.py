@@ -146,3 +146,16 @@ def test_the_final_phase_resumes_each_watcher_until_the_last_acknowledged_revisi
                        Op(OK, "put", {"mops": [["put", 1, 1]], "revision": 7}, 4, 3, 3)])
     final = WORKLOAD.final_generator(TEST, history)
     assert final == FinalWatches(((0, 5), (1, None), (2, None)), 7)
+
+
+def test_the_first_session_after_a_compaction_starts_at_its_revision():
+    gen = WORKLOAD.generator(TEST)
+    ctx = initial_context(6, seed=3, nemesis=False, time=2_000_000_000)
+    writers = ctx.restrict(lambda t: t not in (0, 1, 2))
+    gen = gen.update(TEST, ctx, Op(OK, "watch", {"from": 2, "batches": []}, 0, 0, 0))
+    gen = gen.update(TEST, ctx, Op(OK, "put", {"mops": [], "revision": 1000}, 3, 0, 1))
+    op, gen = gen.op(TEST, writers)
+    assert op["f"] == "compact" and gen.probe == 800
+    op, gen = gen.op(TEST, ctx)
+    assert op["f"] == "watch" and op["value"] == {"from": 800, "historical": True}
+    assert gen.probe is None
