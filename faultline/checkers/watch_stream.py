@@ -131,7 +131,8 @@ class _Report:
     def add(self, kind: str, session: Mapping[str, Any], text: str, **fields: Any) -> None:
         self.counts[kind] += 1
         if len(self.found[kind]) < EXAMPLES:
-            self.found[kind].append({"type": kind, "session": session, **fields, "text": text})
+            self.found[kind].append({"type": kind, "session": session, **fields,
+                                     "explanation": text})
 
 
 def _sessions(history: History) -> list[tuple[Op, Op]]:

@@ -237,7 +237,7 @@ def test_a_watch_from_a_compaction_revision_that_drops_its_delete_is_etcd_18089(
     b.watch(c, [[[r, 1, "put", 6]]])
     result = checked(b)
     assert result.data["anomaly_types"] == ["lost-delete-at-compaction"]
-    assert "etcd-io/etcd#18089" in result.data["anomalies"]["lost-delete-at-compaction"][0]["text"]
+    assert "etcd-io/etcd#18089" in result.data["anomalies"]["lost-delete-at-compaction"][0]["explanation"]
     fixed = Builder()  # the same with the delete delivered (etcd after #18274): sound
     fixed.ops, fixed.writer = list(b.ops[:-2]), b.writer
     fixed.watch(c, [[[c, 1, "delete", None]], [[r, 1, "put", 6]]])
