@@ -159,3 +159,20 @@ def test_the_first_session_after_a_compaction_starts_at_its_revision():
     op, gen = gen.op(TEST, ctx)
     assert op["f"] == "watch" and op["value"] == {"from": 800, "historical": True}
     assert gen.probe is None
+
+
+def test_a_call_that_ended_before_the_create_request_is_classified_by_its_status():
+    class Ended(FakeCall):
+        async def write(self, request):
+            raise asyncio.InvalidStateError("RPC already finished")
+
+        async def code(self):
+            return grpc.StatusCode.UNAVAILABLE
+
+        async def details(self):
+            return "failed to connect to all addresses"
+
+    stub = FakeStub([])
+    stub.call = Ended([])
+    kind, error = asyncio.run(watch_session(stub, b"p/w/", 2, until=None, duration_s=0.5))
+    assert kind == "fail" and error.startswith("not-sent")

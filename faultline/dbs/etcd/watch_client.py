@@ -244,8 +244,12 @@ async def watch_session(stub: Any, prefix: bytes, start: int, *, until: int | No
             if response.canceled:
                 record["canceled"] = response.cancel_reason or "canceled"
                 break
-    except grpc.aio.AioRpcError as e:  # what the server or the channel ended it with
-        kind, error = classify_rpc_error("read", e.code().value[0], e.details() or "")
+    except (grpc.aio.AioRpcError, asyncio.InvalidStateError) as e:
+        # What the server or the channel ended it with (a write to a call that already
+        # ended raises InvalidStateError: its status says why).
+        code, details = (e.code(), e.details()) if isinstance(e, grpc.aio.AioRpcError) \
+            else (await call.code(), await call.details())
+        kind, error = classify_rpc_error("read", code.value[0], details or "")
         if not created and not batches:
             return kind, error
         record["broken"] = error
