@@ -34,6 +34,8 @@ Anomalies (each session is checked on its own; a kind is named only when found):
   revision.
 - ``unexpected-event``: an event no write could have made (a value never written, or
   written by a write that failed).
+- ``wrong-historical-read``: a txn's read at an earlier revision that contradicts what
+  the known revisions made (:mod:`faultline.checkers.watch_reads`).
 
 Not anomalies: a session that ends before it delivers everything up to the end of the
 test (watches are checked for what they delivered; ``stats.unreached`` counts final
@@ -49,13 +51,14 @@ from typing import Any, Iterable, Mapping
 from faultline.core.history import History
 from faultline.core.op import FAIL, INVOKE, NEMESIS, OK, Op
 from faultline.core.result import Result
+from faultline.checkers.watch_reads import KIND as READ_KIND, historical_read_anomalies
 
 KIND = "watch"
 WRITE_FS = frozenset({"put", "delete", "txn"})
 EXAMPLES = 8
 ANOMALY_TYPES = ("out-of-order", "duplicate", "split-revision", "missing", "wrong-resume",
                  "silent-compaction", "lost-delete-at-compaction", "unjustified-compaction",
-                 "wrong-content", "unexpected-event")
+                 "wrong-content", "unexpected-event", READ_KIND)
 
 
 def resume_revision(session: Mapping[str, Any]) -> int | None:
@@ -173,6 +176,11 @@ def check_watch_stream(history: History) -> Result:
     for ref, flat, value in delivered:
         _check_contents(flat, ref, writes, observed, report)
         _check_coverage(flat, ref, value, known, writes, observed, report)
+    for found in historical_read_anomalies(history, {**observed, **writes.at}):
+        ref = {"index": found["op"], "invoke": None, "process": found["process"],
+               "node": found["node"], "from": found["at"], "historical": True}
+        report.add(READ_KIND, ref, found["explanation"], revision=found["at"], key=found["key"],
+                   read=found["read"])
     stats = {"sessions": len(sessions), "events": events_total, "revisions": len(known),
              "acknowledged_revisions": len(writes.at),
              "historical_sessions": sum(1 for r, _, _ in delivered if r["historical"]),

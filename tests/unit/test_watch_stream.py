@@ -261,3 +261,19 @@ def test_a_txn_at_the_compaction_revision_delivered_without_its_delete_is_etcd_1
     b.compact(c)
     b.watch(c, [[[c, 1, "put", 5], [c, 6, "put", 7]]])
     assert checked(b).data["anomaly_types"] == ["lost-delete-at-compaction"]
+
+
+def test_historical_reads_must_agree_with_the_known_revisions():
+    b, events = sound_run()
+    r1, r2, r3 = (events[i][0][0] for i in range(3))   # put 1=101, put 2=102, delete 1
+    b.write([["put", 7, 900], ["read", 1, [101, r1], r2]])        # right
+    b.write([["put", 7, 901], ["read", 1, [101, r1], r3]])        # missed the delete at r3
+    b.write([["put", 7, 902], ["read", 2, [555, r2], r2]])        # r2 put 102, not 555
+    b.write([["put", 7, 903], ["read", 2, None, r3]])             # 2 was put at r2, never deleted
+    b.write([["put", 7, 904], ["read", 1, None, r3]])             # right: deleted at r3
+    b.watch(2, events)
+    result = checked(b)
+    assert result.data["anomaly_types"] == ["wrong-historical-read"]
+    found = result.data["anomalies"]["wrong-historical-read"]
+    assert len(found) == 3
+    assert [e["read"] for e in found] == [[101, r1], [555, r2], None]
