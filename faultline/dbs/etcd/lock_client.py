@@ -37,8 +37,7 @@ from typing import Any, Mapping
 
 from faultline.core.op import FAIL, INFO, OK, Op
 from faultline.core.vocabulary import LOCK_LOST
-from faultline.dbs.client_support import DEFAULT_LOCK_TTL_S, lock_ttl, resolve_address
-from faultline.dbs.etcd import DB as ETCD
+from faultline.dbs.client_support import DEFAULT_LOCK_TTL_S, lock_ttl
 from faultline.dbs.etcd.client import EtcdClient, EtcdKeys, completion_of, etcd_options, request_for
 from faultline.dbs.etcd.http1 import HttpConnection, HttpError
 
@@ -72,11 +71,6 @@ class EtcdLockClient(EtcdClient):
         self._lock_key: str | None = None  # what the lock call returned (base64)
         self._lost: str | None = None  # why the lease is known gone
         self._keepalive: asyncio.Task | None = None
-        self._address: tuple[str, int] | None = None
-
-    async def open(self, test: Mapping[str, Any], node: str) -> None:
-        self._address = resolve_address(test, node, ETCD.client_port)
-        await super().open(test, node)
 
     async def invoke(self, test: Mapping[str, Any], op: Op) -> Op:
         f = op.f
@@ -181,7 +175,7 @@ class EtcdLockClient(EtcdClient):
                 await asyncio.sleep(self._ttl / 3)
                 try:
                     if conn is None:
-                        conn = HttpConnection(*self._address, connect_timeout=self._ttl / 3)
+                        conn = HttpConnection(*self.address, connect_timeout=self._ttl / 3)
                         await conn.connect()
                     status, payload = await conn.post(LEASE_KEEPALIVE, body, self._ttl / 3)
                     ttl = lease_ttl(json.loads(payload.split(b"\n", 1)[0]))
