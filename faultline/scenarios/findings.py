@@ -11,23 +11,28 @@ Both functions read ``results.json`` (a run's composed checker results, as
   its transactions had completed (the latest of its cycle's or its ``txns``' completions);
 - ``set`` (set-full): ``lost-element``, ``unexpected-element``, ``duplicated-element`` and,
   when stale reads count (``linearizable``), ``stale-element``; the anomalous op is the
-  read that missed (stale, lost) or showed (unexpected, duplicated) the element;
+  first read that missed a stale or lost element after it was known (found in the
+  history, for the elements the result lists), or the read that showed an unexpected or
+  duplicated one (from the result's examples);
 - ``member-state`` (on its own or in a result's ``members``): ``member-disagreement``, at
   the completion of the last member read compared;
 - any other kind: its ``anomaly_types`` when it lists them, else the kind's name (unless
   only its ``members`` made it invalid).
 
 Only results that are invalid count. Results keep a few examples per kind (Elle 8 per
-type, set-full a few per class, linearizability one counterexample per key it checked),
-so :func:`first_anomaly_s` is the earliest among the reported ones: an upper bound on
-the time of the first anomalous op of the run, and exact when every anomaly is reported.
+type, linearizability one counterexample per key it checked, and the register checker
+stops at the first invalid key), so :func:`first_anomaly_s` is the earliest among the
+reported ones: an upper bound on the time of the first anomalous op of the run, exact
+when every anomaly is reported (and for a set's stale and lost elements, which the
+result lists in full).
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterator, Mapping, Sequence
 
-from faultline.core.op import Op
+from faultline.core.history import History
+from faultline.core.op import OK, Op
 
 NOT_LINEARIZABLE = "not-linearizable"
 MEMBER_DISAGREEMENT = "member-disagreement"
@@ -113,13 +118,57 @@ def _elle_times(found: Mapping[str, Any], at: Mapping[int, int]) -> Iterator[flo
                 yield max(times) / 1e9
 
 
-def _set_times(found: Mapping[str, Any]) -> Iterator[float]:
+def range_elements(text: str) -> set[Any]:
+    """The elements of set-full's ``ranges_text`` (``"0-4, 7"``)."""
+    out: set[Any] = set()
+    for part in (p.strip() for p in text.split(",")):
+        low, dash, high = part.partition("-")
+        if dash and low.isdigit() and high.isdigit():
+            out.update(range(int(low), int(high) + 1))
+        elif part.isdigit():
+            out.add(int(part))
+        elif part:
+            out.add(part)
+    return out
+
+
+def _first_miss(elements: set[Any], history: Sequence[Op]) -> float | None:
+    """Seconds to the completion of the first read that missed one of ``elements`` after
+    it was known (its add acknowledged, or a read showed it, before the read began)."""
+    known: dict[Any, int] = {}
+    reads = []
+    for pair in History(history).pairs():
+        done = pair.completion
+        if done is None or done.type != OK:
+            continue
+        if pair.invoke.f == "add" and pair.invoke.value in elements:
+            known[pair.invoke.value] = min(known.get(pair.invoke.value, done.index), done.index)
+        elif pair.invoke.f == "read":
+            held = set(done.value or ())
+            reads.append((pair.invoke.index, done, held))
+            for e in elements & held:
+                known[e] = min(known.get(e, done.index), done.index)
+    for began, done, held in sorted(reads, key=lambda r: r[1].index):
+        if any(known.get(e, began) < began for e in elements - held):
+            return done.time / 1e9
+    return None
+
+
+def _set_times(found: Mapping[str, Any], history: Sequence[Op]) -> Iterator[float]:
+    classes = _set_classes(found)
+    missed = set().union(*(range_elements((found.get("elements") or {}).get(c, ""))
+                           for c in classes if c in ("stale", "lost")))
+    if missed:
+        first = _first_miss(missed, history)
+        if first is not None:
+            yield first
     examples = found.get("examples") or {}
-    for cls in _set_classes(found):
-        for example in examples.get(cls, ()):
-            read = example.get("last_missed") or example.get("first_seen") or example.get("read")
-            if isinstance(read, Mapping) and read.get("completed_s") is not None:
-                yield float(read["completed_s"])
+    for cls in classes:
+        if cls in ("unexpected", "duplicated"):
+            for example in examples.get(cls, ()):
+                read = example.get("first_seen") or example.get("read")
+                if isinstance(read, Mapping) and read.get("completed_s") is not None:
+                    yield float(read["completed_s"])
 
 
 def _member_times(found: Mapping[str, Any]) -> Iterator[float]:
@@ -141,11 +190,11 @@ def first_anomaly_s(results: Mapping[str, Any], history: Sequence[Op]) -> float 
         elif kind == "elle":
             found_times.extend(_elle_times(found, at))
         elif kind == "set":
-            found_times.extend(_set_times(found))
+            found_times.extend(_set_times(found, history))
         elif kind == "member-state":
             found_times.extend(_member_times(found))
     return min(found_times, default=None)
 
 
 __all__ = ["MEMBER_DISAGREEMENT", "NOT_LINEARIZABLE", "anomaly_kinds", "checker_results",
-           "first_anomaly_s"]
+           "first_anomaly_s", "range_elements"]

@@ -173,6 +173,20 @@ def test_a_stale_set_read_counts_only_when_stale_reads_are_invalid():
     assert lenient["valid"] is True and anomaly_kinds(lenient) == []
 
 
+def test_a_stale_element_is_at_the_first_read_that_missed_it_not_its_last():
+    h = _set_history(([], 3.0, 4.0), ([], 5.0, 6.0), ([0], 7.0, 8.0))
+    results = _results(check_set_full(h, linearizable=True))
+    assert results["workload"]["examples"]["stale"][0]["last_missed"]["completed_s"] == 6.0
+    assert first_anomaly_s(results, h) == 4.0
+
+
+def test_set_full_ranges_read_back():
+    from faultline.checkers.set_full import ranges_text
+    from faultline.scenarios.findings import range_elements
+    for elements in ({0, 1, 2, 3, 7, 9, 10}, set(), {5}, {1, 2, "x"}):
+        assert range_elements(ranges_text(elements)) == elements
+
+
 def test_a_lost_element_is_at_the_read_that_missed_it():
     h = _set_history(([0], 3.0, 4.0), ([], 5.0, 7.0))
     results = _results(check_set_full(h))
