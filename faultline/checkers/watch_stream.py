@@ -34,6 +34,11 @@ Anomalies (each session is checked on its own; a kind is named only when found):
   revision.
 - ``unexpected-event``: an event no write could have made (a value never written, or
   written by a write that failed).
+- ``revision-conflict``: two acknowledged writes returned the same revision but made
+  different events: the members that served them applied different histories (every
+  session or read on one of them then disagrees with the other's writes). etcd-io/etcd#18667
+  does this in etcd 3.4.23: a txn whose range reads a revision compacted meanwhile fails on
+  the member the client talks to and applies on the others.
 - ``wrong-historical-read``: a txn's read at an earlier revision that contradicts what
   the known revisions made (:mod:`faultline.checkers.watch_reads`).
 
@@ -58,7 +63,7 @@ WRITE_FS = frozenset({"put", "delete", "txn"})
 EXAMPLES = 8
 ANOMALY_TYPES = ("out-of-order", "duplicate", "split-revision", "missing", "wrong-resume",
                  "silent-compaction", "lost-delete-at-compaction", "unjustified-compaction",
-                 "wrong-content", "unexpected-event", READ_KIND)
+                 "wrong-content", "unexpected-event", "revision-conflict", READ_KIND)
 
 
 def resume_revision(session: Mapping[str, Any]) -> int | None:
@@ -91,6 +96,8 @@ class _Writes:
 
     def __init__(self, history: History):
         self.at: dict[int, tuple] = {}
+        self.acked_by: dict[int, Op] = {}                 # revision -> its acknowledged completion
+        self.conflicts: list[tuple[int, Op, Op]] = []     # (revision, first ack, another ack)
         self.by_value: dict[Any, tuple[str, Op]] = {}   # value -> (outcome, invoke)
         self.deletes_unknown: set[Any] = set()            # keys deleted by writes of unknown outcome
         self.puts_of: dict[int, frozenset] = {}           # invoke index -> its put values
@@ -122,8 +129,11 @@ class _Writes:
                 self.by_value[v] = (op.type, inv)
             if op.type == OK:
                 events = write_events(op.value["mops"])
-                if events:
-                    self.at.setdefault(int(op.value["revision"]), events)
+                revision = int(op.value["revision"])
+                if events and revision in self.at and self.at[revision] != events:
+                    self.conflicts.append((revision, self.acked_by[revision], op))
+                elif events:
+                    self.at[revision], self.acked_by[revision] = events, op
 
 
 class _Report:
@@ -173,6 +183,14 @@ def check_watch_stream(history: History) -> Result:
         for revision, events in _by_revision(flat).items():
             observed.setdefault(revision, events)
     known = sorted(set(writes.at) | set(observed))
+    for revision, first, other in writes.conflicts:
+        ref = {"index": other.index, "invoke": None, "process": other.process,
+               "node": other.node, "from": None, "historical": False}
+        report.add("revision-conflict", ref, f"revision {revision}: op {other.index} on "
+                   f"{other.node} made {list(write_events(other.value['mops']))}, op "
+                   f"{first.index} on {first.node} {list(writes.at[revision])}: the members "
+                   "applied different histories", revision=revision,
+                   writes=[first.index, other.index], nodes=[first.node, other.node])
     for ref, flat, value in delivered:
         _check_contents(flat, ref, writes, observed, report)
         _check_coverage(flat, ref, value, known, writes, observed, report)

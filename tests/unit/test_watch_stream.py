@@ -277,3 +277,31 @@ def test_historical_reads_must_agree_with_the_known_revisions():
     found = result.data["anomalies"]["wrong-historical-read"]
     assert len(found) == 3
     assert [e["read"] for e in found] == [[101, r1], [555, r2], None]
+
+
+def test_two_acknowledged_writes_at_one_revision_are_a_revision_conflict():
+    b, events = sound_run()
+    b.write([["put", 6, 700]])
+    b.revision -= 1   # the next write is acknowledged at the same revision (another member)
+    b.write([["put", 7, 701]])
+    b.watch(2, events)
+    result = checked(b)
+    assert result.data["anomaly_types"] == ["revision-conflict"]
+    assert result.data["anomalies"]["revision-conflict"][0]["revision"] == b.revision
+
+
+def test_the_recorded_etcd_3_4_divergence_is_a_revision_conflict():
+    """etcd-io/etcd#18667 as a 3-node compose etcd 3.4.23 showed it (30 s watch run under
+    kill and partition; cut to revisions 948-962): a txn with a range at revision 536 failed
+    on n1 (compacted at 751 meanwhile) and applied on n2 and n3, so from then on n1's
+    revisions are one behind: two acknowledged writes at each revision, and n1's watch
+    disagrees with the others' writes."""
+    import pathlib
+    from faultline.core.history import read_jsonl
+    history = read_jsonl(pathlib.Path(__file__).parent / "data" / "watch_etcd_18667.jsonl")
+    result = check_watch_stream(history)
+    assert "revision-conflict" in result.data["anomaly_types"]
+    conflict = result.data["anomalies"]["revision-conflict"][0]
+    assert "n1" in conflict["nodes"]
+    failed = [op for op in history if op.type == "fail" and op.f == "txn"]
+    assert failed and "compacted" in failed[0].error and failed[0].node == "n1"

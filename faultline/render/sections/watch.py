@@ -24,6 +24,8 @@ MEANINGS = {
     "unjustified-compaction": "a compaction error with no such compaction before it",
     "wrong-content": "a revision's events differ from what its write did (or another session saw)",
     "unexpected-event": "an event no write could have made",
+    "revision-conflict": "two acknowledged writes at one revision: members diverged "
+                         "(etcd-io/etcd#18667)",
     "wrong-historical-read": "a txn's read at an earlier revision that contradicts the writes "
                              "(the 'from' column is the revision it read at)",
 }
