@@ -6,8 +6,9 @@ session's events in order, complete between its first and last event, atomic per
 revision, equal to what the writes did, resumed where the previous session left off); one
 under kill and partition reaches a verdict. With compaction, etcd 3.4.23 has a real watch
 bug, etcd-io/etcd#18089 (a watch from the compaction revision misses that revision's
-deletes; fixed upstream by #18274): a run compacting every second finds it, and it is the
-only anomaly the faulty run may show. And a kill-heavy register run settles its info writes
+deletes; fixed upstream by #18274): a run compacting every second finds it. And
+etcd-io/etcd#18667, which makes members diverge (a txn reading a revision compacted
+meanwhile); the faulty run may show these two and nothing else. And a kill-heavy register run settles its info writes
 from the server before checking.
 Each run removes its cluster (checked by ``faultline_test``).
 """
@@ -32,6 +33,10 @@ def sessions(history: list[dict]) -> list[dict]:
 
 
 KNOWN_BUG = "lost-delete-at-compaction"  # etcd-io/etcd#18089, in etcd 3.4.23
+DIVERGED = {"revision-conflict", "wrong-content", "wrong-historical-read", "missing",
+            "unexpected-event", "wrong-resume"}
+"""etcd-io/etcd#18667 (in etcd 3.4.23: a txn reading a revision compacted meanwhile fails on
+one member and applies on the others) and what a member left one revision behind shows."""
 
 
 def test_watch_short_run_without_faults_or_compaction_is_valid(tmp_path):
@@ -71,11 +76,13 @@ def test_watch_under_kill_and_partition_reaches_a_verdict(tmp_path):
     faults = [op for op in history if op["process"] == "nemesis" and op["type"] == "info"]
     assert faults, "the nemesis did nothing"
     assert found["stats"]["events"] >= 300, found["stats"]
-    # etcd 3.4.23's watch keeps its guarantees under these faults but for the known bug
-    # (compaction every 5 s here); anything else fails here, naming the anomaly and the
-    # session (the run directory keeps the history).
-    assert code in (EXIT[True], EXIT[False]) and set(found["anomaly_types"]) <= {KNOWN_BUG}, \
-        found["anomalies"]
+    # etcd 3.4.23 keeps its watch guarantees under these faults but for its two known bugs
+    # (compaction every 5 s here): #18089, and #18667, after which one member applied a
+    # different history, so every session and read on it disagrees with the others'
+    # writes. Anything else fails here, naming the anomaly and the session.
+    found_kinds = set(found["anomaly_types"])
+    allowed = {KNOWN_BUG} | (DIVERGED if "revision-conflict" in found_kinds else set())
+    assert code in (EXIT[True], EXIT[False]) and found_kinds <= allowed, found["anomalies"]
 
 
 def test_register_under_kill_settles_its_unknown_writes_from_the_server(tmp_path):
