@@ -15,7 +15,11 @@ between renews, a process whose last renew made it leader acts every
 :data:`ACT_GAP_S`. A process whose op ended ``info`` is replaced (its successor starts
 over as a candidate). Options: ``election_lease_s`` (leaseDuration: how long others wait
 after they last saw the record change) and ``election_renew_deadline_s`` (how long a
-leader believes it leads after it sent its last successful renew; below the lease).
+leader believes it leads after it sent its last successful renew; below the lease),
+and ``election_clock_rate``: every second candidate's clock runs that many times as fast
+(client-go's documented limit: it tolerates clock skew, not a skew *rate*; a candidate
+whose clock runs faster than lease / renew deadline takes over while the leader still
+acts). The clock nemesis skews the servers' clocks, which this design never reads.
 
 Checking: :class:`faultline.checkers.election_terms.ElectionChecker` (stale actions:
 a leader's entry landing after a later term began; lost and unexpected entries).
@@ -45,6 +49,9 @@ RENEW_DEADLINE = Option("election_renew_deadline_s", DEFAULT_RENEW_DEADLINE_S,
                         "renewDeadline: how long a leader acts after it sent its last "
                         "successful renew (seconds, below election_lease_s)", float,
                         minimum=0.1, maximum=120, metavar="S")
+CLOCK_RATE = Option("election_clock_rate", 1.0, "how fast every second candidate's clock runs "
+                    "(1: true time; 2: twice as fast, so it sees the lease run out early)",
+                    float, minimum=0.1, maximum=10, metavar="R")
 RETRY = Option("election_retry_s", 0.5, "retryPeriod: seconds between a candidate's renews",
                float, minimum=0.01, maximum=60, metavar="S")
 
@@ -108,7 +115,7 @@ class ElectionWorkload:
     """The election workload (the module docstring says what it does)."""
 
     name = "election"
-    options = (LEASE, RENEW_DEADLINE, RETRY)
+    options = (LEASE, RENEW_DEADLINE, RETRY, CLOCK_RATE)
 
     def generator(self, test: Mapping[str, Any]) -> ElectionGenerator:
         return ElectionGenerator(int(float(option(test, RETRY)) * NS))
@@ -123,5 +130,5 @@ class ElectionWorkload:
 
 WORKLOAD = ElectionWorkload()
 
-__all__ = ["ACT_GAP_S", "ElectionGenerator", "ElectionWorkload", "LEASE", "RENEW_DEADLINE",
+__all__ = ["ACT_GAP_S", "CLOCK_RATE", "ElectionGenerator", "ElectionWorkload", "LEASE", "RENEW_DEADLINE",
            "RETRY", "WORKLOAD"]

@@ -99,3 +99,18 @@ def test_a_leader_past_its_renew_deadline_does_not_act():
     out, sent = steps(Clock(), (0, "renew", (200, b"{}"), txn(True, 5)),
                       (2.1, "act"))
     assert out[1] == (FAIL, None, "not-leading") and sent[1] == []
+
+
+def test_every_second_candidate_gets_the_fast_clock():
+    import time
+
+    from faultline.dbs.etcd.election_client import etcd_election_client_factory, rated_clock
+    make = etcd_election_client_factory({"key_prefix": "t", "election_clock_rate": 3.0})
+    clocks = [make()._clock for _ in range(4)]
+    assert [c is time.monotonic for c in clocks] == [True, False, True, False]
+    fast = rated_clock(3.0)
+    a, t0 = fast(), time.monotonic()
+    time.sleep(0.05)
+    assert fast() - a > 2.5 * (time.monotonic() - t0)
+    plain = etcd_election_client_factory({"key_prefix": "t"})
+    assert all(plain()._clock is time.monotonic for _ in range(3))

@@ -59,7 +59,7 @@ def run(service, seconds=3.0):
 
 def test_registered_with_its_options():
     assert WORKLOADS.get("election") is election
-    assert {o.name for o in election.options} == {"election_lease_s",
+    assert {o.name for o in election.options} == {"election_lease_s", "election_clock_rate",
                                                   "election_renew_deadline_s",
                                                   "election_retry_s"}
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import time
 from datetime import datetime, timezone
@@ -49,6 +50,13 @@ from faultline.dbs.etcd.txn_client import commit_request
 
 RECORD_KEY, LOG_DIR = "election/record", "election-log"
 DEFAULT_LEASE_S, DEFAULT_RENEW_DEADLINE_S = 3.0, 2.0
+
+
+def rated_clock(rate: float):
+    """A monotonic clock running ``rate`` times as fast as true time (a candidate whose
+    clock drifts: client-go tolerates clock skew but not skew *rate*)."""
+    start = time.monotonic()
+    return lambda: start + (time.monotonic() - start) * rate
 
 
 def record_for(holder: str, lease_s: float, previous: Mapping[str, Any] | None,
@@ -172,16 +180,22 @@ class EtcdElectionClient(EtcdClient):
 
 
 def etcd_election_client_factory(test: Mapping[str, Any]):
-    """A factory of fresh, unopened candidates configured from ``test`` (validated now)."""
+    """A factory of fresh, unopened candidates configured from ``test`` (validated now).
+    Every second candidate made gets a clock running ``election_clock_rate`` times as
+    fast as true time (1 by default: all clocks true)."""
     options = etcd_options(test)
+    rate = float(test.get("election_clock_rate") or 1.0)
+    made = itertools.count()
     lease = float(test.get("election_lease_s") or DEFAULT_LEASE_S)
     deadline = float(test.get("election_renew_deadline_s") or DEFAULT_RENEW_DEADLINE_S)
     if not 0 < deadline < lease:
         raise BadInputError(f"election_renew_deadline_s ({deadline:g}) must be below "
                             f"election_lease_s ({lease:g}): a leader must stop acting before "
                             f"others may take over")
-    return lambda: EtcdElectionClient(**options, lease_s=lease, renew_deadline_s=deadline)
+    return lambda: EtcdElectionClient(
+        **options, lease_s=lease, renew_deadline_s=deadline,
+        clock=rated_clock(rate) if rate != 1.0 and next(made) % 2 else time.monotonic)
 
 
 __all__ = ["DEFAULT_LEASE_S", "DEFAULT_RENEW_DEADLINE_S", "EtcdElectionClient",
-           "etcd_election_client_factory", "record_for"]
+           "etcd_election_client_factory", "rated_clock", "record_for"]
