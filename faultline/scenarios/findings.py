@@ -16,8 +16,8 @@ Both functions read ``results.json`` (a run's composed checker results, as
   duplicated one (from the result's examples);
 - ``member-state`` (on its own or in a result's ``members``): ``member-disagreement``, at
   the completion of the last member read compared;
-- any other kind: its ``anomaly_types`` when it lists them, else the kind's name (unless
-  only its ``members`` made it invalid).
+- any other kind (lock, watch, ...): its ``anomaly_types`` when it lists them, else the
+  kind's name (unless only its ``members`` made it invalid); no time is read from it.
 
 Only results that are invalid count. Results keep a few examples per kind (Elle 8 per
 type, linearizability one counterexample per key it checked, and the register checker
