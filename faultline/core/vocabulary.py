@@ -13,8 +13,9 @@ READ_FS = frozenset({"read", "get"})
 
 MEMBER_READ = "member-read"
 """The ``f`` of a read of one member's own state, taken after the final heal to compare
-members (the set workload's final generator issues one per member; the client reads the
-member it is bound to locally: etcd serializable, ZooKeeper after a sync). It changes
+members (the final generators of the set, register and transactional workloads issue
+them, per member; the client reads the member it is bound to locally: etcd serializable,
+ZooKeeper after a sync). It changes
 nothing, so its unknown outcome is ``fail``, like a read's."""
 
 LOCK_LOST = "lock-lost"
