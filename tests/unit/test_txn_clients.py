@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 
 import grpc
@@ -18,7 +19,7 @@ from faultline.dbs.etcd.txn_client import (GUARD_FAILED, EtcdTxnClient, commit_r
 from faultline.dbs.txn_values import apply_mops, decode_list, encode_list, touched_keys
 from faultline.dbs.zookeeper.txn_client import (ABSENT, ZooKeeperTxnClient, multi_ops,
                                                 multi_outcome)
-from test_zookeeper_client import FakeKazoo
+from test_zookeeper_client import FakeKazoo, run
 
 TEST = {"key_prefix": "t", "addresses": {"n1": "10.0.0.1:1"}}
 
@@ -244,15 +245,9 @@ class ScriptedTxnClient(ZooKeeperTxnClient):
 
 
 def zk_run(workload, scenario, read_mode="sync"):
-    async def main():
-        client = ScriptedTxnClient(workload=workload, read_mode=read_mode, prefix="t", timeout_s=0.3)
-        await client.open(TEST, "n1")
-        await client.setup(TEST)
-        try:
-            return await scenario(client, client._zk)
-        finally:
-            await client.close(TEST)
-    return asyncio.run(main())
+    """``scenario(client, fake kazoo)`` on an open, set-up transactional client."""
+    return run(read_mode, scenario, timeout_s=0.3,
+               client_class=functools.partial(ScriptedTxnClient, workload=workload))
 
 
 def test_zk_multi_ops_per_key():
