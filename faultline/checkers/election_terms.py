@@ -20,6 +20,12 @@ read when one succeeded (it also holds the ``info`` acts that landed), else from
 and **unexpected entries** (an entry of a term no renew began, or a revision below
 its term).
 
+Each stale and unexpected entry carries ``act_s``, the completion of the act that wrote
+it (the ``ok`` act that returned its revision, else its candidate's ``info`` act: a
+process whose op ended ``info`` issues no other; None when no act explains it);
+``first_s`` holds, per anomaly found, when the history first showed it: the earliest
+such completion (an entry no act explains, and a lost action, at the final read's).
+
 Valid iff none; ``unknown`` when no final read succeeded and nothing was found.
 Cost: O(n log n) in the entries (a sort of the terms, a bisection per entry).
 """
@@ -31,7 +37,7 @@ from typing import Any, Mapping
 
 from faultline.core.errors import BadInputError
 from faultline.core.history import History
-from faultline.core.op import NEMESIS, OK
+from faultline.core.op import INFO, NEMESIS, OK, Op
 from faultline.core.result import UNKNOWN, Result
 
 KIND = "election"
@@ -65,6 +71,23 @@ def terms_of(history: History) -> dict[int, dict[str, Any]]:
     return terms
 
 
+def _act_times(history: History, acts: list[Op]) -> dict[Any, float]:
+    """When each act completed: by the revision an ``ok`` one returned, and by
+    ``(candidate, term)`` for an ``info`` one (its process issued no other op)."""
+    found: dict[Any, float] = {op.value["revision"]: round(op.time / 1e9, 6) for op in acts}
+    for op in history:
+        if op.process != NEMESIS and op.f == ACT and op.type == INFO \
+                and isinstance(op.value, Mapping):
+            found[(op.process, op.value.get("term"))] = round(op.time / 1e9, 6)
+    return found
+
+
+def _earliest(entries: list[dict[str, Any]], fallback: float | None) -> float | None:
+    """The earliest ``act_s`` of ``entries``, an entry no act explains at ``fallback``."""
+    return min((e["act_s"] if e["act_s"] is not None else fallback for e in entries
+                if e["act_s"] is not None or fallback is not None), default=None)
+
+
 def check_election(history: History) -> Result:
     """The terms and what their leaders did (the module doc)."""
     terms = terms_of(history)
@@ -80,12 +103,15 @@ def check_election(history: History) -> Result:
     else:
         entries = [(_int(op.value.get("revision"), "an act's revision", op.index), op.process,
                     _int(op.value.get("term"), "an act's term", op.index)) for op in acts]
+    act_s = _act_times(history, acts)
     stale, unexpected = [], []
     per_term: dict[int, int] = {}
     for revision, candidate, term in sorted(entries):
         per_term[term] = per_term.get(term, 0) + 1
+        wrote_s = act_s.get(revision, act_s.get((candidate, term)))
         if term not in terms or revision < term:
             unexpected.append({"revision": revision, "candidate": candidate, "term": term,
+                               "act_s": wrote_s,
                                "why": "no renew began this term" if term not in terms
                                else "written before its term began"})
             continue
@@ -94,6 +120,7 @@ def check_election(history: History) -> Result:
             overtaken = [t for t in later if t <= revision]
             current = terms[overtaken[-1]]
             stale.append({"revision": revision, "candidate": candidate, "term": term,
+                          "act_s": wrote_s,
                           "leader": terms[term]["leader"], "next_term": later[0],
                           "during_term": current["term"], "leader_then": current["leader"],
                           "leader_then_since_s": current["began_s"],
@@ -109,9 +136,13 @@ def check_election(history: History) -> Result:
     counts = {"terms": len(terms), "entries": len(entries), "stale": len(stale),
               "lost": len(lost), "unexpected": len(unexpected),
               "leaders": len({t["leader"] for t in terms.values()})}
+    read_s = round(max(logs, key=lambda op: op.index).time / 1e9, 6) if logs else None
+    first = {"stale": _earliest(stale, read_s), "unexpected": _earliest(unexpected, read_s),
+             "lost": read_s if lost else None}
     data: dict[str, Any] = {
         "kind": KIND, "counts": counts, "log_read": log is not None,
         "anomaly_types": [n for n in ("stale", "lost", "unexpected") if counts[n]],
+        "first_s": {n: t for n, t in first.items() if counts[n] and t is not None},
         "stale": stale[:EXAMPLES], "lost": lost[:EXAMPLES], "unexpected": unexpected[:EXAMPLES],
         "terms": [terms[t] for t in starts][:200]}
     if stale or lost or unexpected:

@@ -37,6 +37,20 @@ Found from the history alone, per key:
   [invocation, completion] intervals overlap in real time (an ``info`` incr's interval has
   no known end, so it is left out here; its read still counts above).
 
+When each was first shown (``first_s``, seconds from the test's start, per anomaly found:
+in each key's result and, the earliest over the keys, in the whole result), the
+completion of the op that shows it, over every anomaly (not only the examples kept):
+
+- ``duplicate_reads``: the second acknowledged incr to complete that read one value;
+- ``overlapping``: the later completion of the first overlapping pair to complete;
+- ``unexpected``: the first incr that read a value nobody wrote (its completion, ``ok``
+  or ``info``), or the final read when its value is the unexpected one;
+- ``lost``: the first incr invoked after a lost increment completed that read below the
+  value it wrote (the counter was set back, or read stale), else the final read (it
+  alone shows the shortfall); a group of duplicate reads loses an increment too, at
+  its own time;
+- ``not-a-mutex``: the mutex counterexample's op (its completion, else its invocation).
+
 Valid iff none of these and the mutex check is valid; ``unknown`` when a key with
 increments has no final read (its lost increments cannot be judged) and nothing was
 found, or the mutex check is unknown.
@@ -47,7 +61,7 @@ Cost: O(n log n) in the number of incrs (a sort per key), plus the mutex search.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from faultline.checkers.independent import PerKey
 from faultline.checkers.linearizable import check_linearizable
@@ -97,12 +111,17 @@ def _read_write(pair: Pair) -> tuple[int, int] | None:
     return v[0], v[1]
 
 
-def _final_read(reads: list[Pair]) -> int | None:
-    """The counter the last ``ok`` read saw (None read as 0), None when no read succeeded."""
+def _final_op(reads: list[Pair]) -> Op | None:
+    """The last ``ok`` read's completion, None when no read succeeded."""
     done = [p.completion for p in reads if p.outcome == OK]
-    if not done:
+    return max(done, key=lambda op: op.index) if done else None
+
+
+def _final_read(final_op: Op | None) -> int | None:
+    """The counter ``final_op`` saw (None read as 0), None when no read succeeded."""
+    if final_op is None:
         return None
-    value = max(done, key=lambda op: op.index).value
+    value = final_op.value
     if value is None:
         return 0
     if not isinstance(value, int) or isinstance(value, bool):
@@ -125,6 +144,56 @@ def _overlapping(oks: list[Pair]) -> list[dict[str, Any]]:
     return found
 
 
+def _s(op: Op) -> float:
+    return round(op.time / 1e9, 6)
+
+
+def _first_overlap_s(oks: list[Pair]) -> float | None:
+    """When the first pair of ``oks`` overlapping in real time had both completed: in
+    completion order, the first op invoked before the previous one completed (an op
+    overlaps an earlier-completed one iff it does the latest of them)."""
+    done = sorted(oks, key=lambda p: p.completion.time)
+    return next((_s(b.completion) for a, b in zip(done, done[1:])
+                 if b.invoke.time < a.completion.time), None)
+
+
+def _first_lost_s(lost: list[Pair], incrs: list[Pair]) -> float | None:
+    """The completion of the first incr invoked after one of ``lost`` completed that
+    read below what it wrote (the module doc)."""
+    read = sorted(((p.invoke.time, p.completion, _read_write(p)[0]) for p in incrs
+                   if _read_write(p) is not None), key=lambda r: r[0])
+    times = [next((done.time for began, done, r in read
+                   if began > p.completion.time and r < _read_write(p)[1]), None)
+             for p in lost]
+    found = [t for t in times if t is not None]
+    return round(min(found) / 1e9, 6) if found else None
+
+
+def _first_times(read_by: Mapping[int, list[Pair]], written: set[int], oks: list[Pair],
+                 lost: list[Pair], incrs: list[Pair], final_op: Op | None,
+                 counts: Mapping[str, int], final_unexpected: bool) -> dict[str, float]:
+    """``first_s`` of one key: per anomaly counted, when it was first shown (module doc)."""
+    first: dict[str, float | None] = {}
+    if counts["duplicate_reads"]:
+        first["duplicate_reads"] = min(
+            sorted(p.completion.time for p in ps if p.outcome == OK)[1]
+            for ps in read_by.values() if sum(p.outcome == OK for p in ps) > 1) / 1e9
+    if counts["overlapping"]:
+        first["overlapping"] = _first_overlap_s(oks)
+    if counts["unexpected"]:
+        shown = [p.completion.time / 1e9 for v, ps in read_by.items()
+                 if v != 0 and v not in written for p in ps]
+        if final_unexpected and final_op is not None:
+            shown.append(final_op.time / 1e9)
+        first["unexpected"] = min(shown, default=None)
+    if counts["lost"]:
+        shown = [t for t in (_first_lost_s(lost, incrs), first.get("duplicate_reads"),
+                             _s(final_op) if final_op is not None else None)
+                 if t is not None]
+        first["lost"] = min(shown, default=None)
+    return {k: round(v, 6) for k, v in first.items() if v is not None}
+
+
 def check_key(incrs: list[Pair], reads: list[Pair]) -> dict[str, Any]:
     """The guarded work of one lock key (the module doc): counts and examples."""
     read_by: dict[int, list[Pair]] = defaultdict(list)
@@ -138,7 +207,8 @@ def check_key(incrs: list[Pair], reads: list[Pair]) -> dict[str, Any]:
         written.add(rw[1])
         if p.outcome == OK:
             oks.append(p)
-    final = _final_read(reads)
+    final_op = _final_op(reads)
+    final = _final_read(final_op)
     attempted = sum(1 for p in incrs if p.outcome != "fail")
     dupes = [{"read": v, "incrs": [_ref(p) for p in ps]}
              for v, ps in sorted(read_by.items()) if sum(p.outcome == OK for p in ps) > 1]
@@ -147,17 +217,20 @@ def check_key(incrs: list[Pair], reads: list[Pair]) -> dict[str, Any]:
     out: dict[str, Any] = {"acknowledged": len(oks), "attempted": attempted,
                            "unknown": sum(1 for p in incrs if p.outcome == INFO),
                            "final": final}
-    lost: list[dict[str, Any]] = []
+    lost_ops: list[Pair] = []
+    final_unexpected = False
     if final is not None:
-        lost = [{**_ref(p), "why": f"wrote {_read_write(p)[1]}, above the final value {final}"}
-                for p in sorted(oks, key=lambda p: p.invoke.index)
-                if _read_write(p)[1] > final]
+        lost_ops = [p for p in sorted(oks, key=lambda p: p.invoke.index)
+                    if _read_write(p)[1] > final]
         out["shortfall"] = max(0, len(oks) - final)
+        final_unexpected = final != 0 and final not in written or final > attempted
         if final != 0 and final not in written:
             unexpected.append({"value": final, "why": "the final value, which nobody wrote"})
         elif final > attempted:
             unexpected.append({"value": final, "why": f"above the {attempted} increments "
                                                       f"attempted"})
+    lost = [{**_ref(p), "why": f"wrote {_read_write(p)[1]}, above the final value {final}"}
+            for p in lost_ops]
     overlapping = _overlapping(oks)
     # Of a group of acknowledged incrs that read the same value, at most one counts.
     shadowed = sum(sum(1 for r in d["incrs"] if r["type"] == OK) - 1 for d in dupes)
@@ -165,7 +238,9 @@ def check_key(incrs: list[Pair], reads: list[Pair]) -> dict[str, Any]:
               "lost": max(len(lost), out.get("shortfall", 0), shadowed),
               "unexpected": len(unexpected), "overlapping": len(overlapping)}
     out.update(counts=counts, duplicate_reads=dupes[:EXAMPLES], lost=lost[:EXAMPLES],
-               unexpected=unexpected[:EXAMPLES], overlapping=overlapping)
+               unexpected=unexpected[:EXAMPLES], overlapping=overlapping,
+               first_s=_first_times(read_by, written, oks, lost_ops, incrs, final_op, counts,
+                                    final_unexpected))
     if any(counts.values()):
         out["valid"] = False
     elif final is None and incrs:
@@ -222,6 +297,21 @@ def lease_losses(history: Iterable[Op]) -> list[dict[str, Any]]:
             and op.error.startswith(LOCK_LOST)]
 
 
+def _counterexample_s(mutex: Mapping[str, Any], lock_ops: Sequence[Op]) -> float | None:
+    """When the mutex check's first counterexample op (of any invalid key) completed
+    (else was invoked), in ``lock_ops``' times."""
+    keys = mutex.get("keys")
+    checked = keys.values() if isinstance(keys, Mapping) else [mutex]
+    times = []
+    for key in checked:
+        op = ((key.get("counterexample") or {}).get("op") or {}) \
+            if isinstance(key, Mapping) and key.get("valid") is False else {}
+        index = op.get("completed") if op.get("completed") is not None else op.get("index")
+        if isinstance(index, int) and 0 <= index < len(lock_ops):
+            times.append(_s(lock_ops[index]))
+    return min(times, default=None)
+
+
 def check_lock(history: History, *, time_limit: float | None = None) -> Result:
     """The lock workload's history checked both ways (the module doc)."""
     incrs, reads, lock_ops = _by_key(history)
@@ -239,8 +329,17 @@ def check_lock(history: History, *, time_limit: float | None = None) -> Result:
                             "keys": guard}
     lost_locks = lease_losses(history)
     data["lock_lost"], data["lock_lost_count"] = lost_locks[:EXAMPLES], len(lost_locks)
+    first: dict[str, float] = {}
+    for g in guard.values():
+        for name, t in g["first_s"].items():
+            first[name] = min(first.get(name, t), t)
     if mutex is not None:
         data["mutex"] = mutex.to_dict()
+        shown = _counterexample_s(data["mutex"], lock_ops) \
+            if mutex.valid is False else None
+        if shown is not None:
+            first["not-a-mutex"] = shown
+    data["first_s"] = first
     if valid == UNKNOWN:
         data["reason"] = next((g["reason"] for g in guard.values() if g.get("reason")),
                               None) or (mutex.to_dict().get("reason") if mutex else None)

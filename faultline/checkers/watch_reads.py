@@ -27,8 +27,9 @@ KIND = "wrong-historical-read"
 
 def historical_read_anomalies(history: History, known: Mapping[int, tuple]
                               ) -> Iterator[dict[str, Any]]:
-    """One record ``{"op", "process", "node", "key", "at", "read", "explanation"}`` per
-    historical read that contradicts ``known`` (the module doc)."""
+    """One record ``{"op", "completed_s", "process", "node", "key", "at", "read",
+    "explanation"}`` per historical read that contradicts ``known`` (the module doc;
+    ``op`` is the txn's completion index, ``completed_s`` its time in seconds)."""
     revisions = sorted(known)
     by_key: dict[Any, list[tuple[int, str, Any]]] = defaultdict(list)
     for r in revisions:
@@ -42,7 +43,8 @@ def historical_read_anomalies(history: History, known: Mapping[int, tuple]
                 continue
             why = _contradiction(mop[1], mop[2], int(mop[3]), by_key[mop[1]], known, revisions)
             if why:
-                yield {"op": op.index, "process": op.process, "node": op.node, "key": mop[1],
+                yield {"op": op.index, "completed_s": round(op.time / 1e9, 6),
+                       "process": op.process, "node": op.node, "key": mop[1],
                        "at": mop[3], "read": mop[2], "explanation": why}
 
 

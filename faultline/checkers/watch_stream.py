@@ -42,6 +42,11 @@ Anomalies (each session is checked on its own; a kind is named only when found):
 - ``wrong-historical-read``: a txn's read at an earlier revision that contradicts what
   the known revisions made (:mod:`faultline.checkers.watch_reads`).
 
+Each example names its ``session`` (for a revision conflict: the second write; for a
+historical read: its txn) with the op's completion index and time (``completed_s``);
+``first_s`` holds, per anomaly kind found, the earliest such completion over every
+anomaly of the kind (not only the examples kept): when the history first showed it.
+
 Not anomalies: a session that ends before it delivers everything up to the end of the
 test (watches are checked for what they delivered; ``stats.unreached`` counts final
 sessions that did not reach their ``until``).
@@ -140,9 +145,12 @@ class _Report:
     def __init__(self) -> None:
         self.found: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.counts: dict[str, int] = defaultdict(int)
+        self.first_s: dict[str, float] = {}
 
     def add(self, kind: str, session: Mapping[str, Any], text: str, **fields: Any) -> None:
         self.counts[kind] += 1
+        shown = session["completed_s"]
+        self.first_s[kind] = min(self.first_s.get(kind, shown), shown)
         if len(self.found[kind]) < EXAMPLES:
             self.found[kind].append({"type": kind, "session": session, **fields,
                                      "explanation": text})
@@ -173,8 +181,9 @@ def check_watch_stream(history: History) -> Result:
     events_total = 0
     for inv, ok in sessions:
         value = ok.value
-        ref = {"index": ok.index, "invoke": inv.index, "process": ok.process, "node": ok.node,
-               "from": value.get("from"), "historical": bool(value.get("historical"))}
+        ref = {"index": ok.index, "completed_s": _s(ok), "invoke": inv.index,
+               "process": ok.process, "node": ok.node, "from": value.get("from"),
+               "historical": bool(value.get("historical"))}
         flat = [(b, tuple(e)) for b, batch in enumerate(value.get("batches") or ())
                 for e in batch["events"]]
         events_total += len(flat)
@@ -184,8 +193,9 @@ def check_watch_stream(history: History) -> Result:
             observed.setdefault(revision, events)
     known = sorted(set(writes.at) | set(observed))
     for revision, first, other in writes.conflicts:
-        ref = {"index": other.index, "invoke": None, "process": other.process,
-               "node": other.node, "from": None, "historical": False}
+        ref = {"index": other.index, "completed_s": _s(other), "invoke": None,
+               "process": other.process, "node": other.node, "from": None,
+               "historical": False}
         report.add("revision-conflict", ref, f"revision {revision}: op {other.index} on "
                    f"{other.node} made {list(write_events(other.value['mops']))}, op "
                    f"{first.index} on {first.node} {list(writes.at[revision])}: the members "
@@ -195,8 +205,9 @@ def check_watch_stream(history: History) -> Result:
         _check_contents(flat, ref, writes, observed, report)
         _check_coverage(flat, ref, value, known, writes, observed, report)
     for found in historical_read_anomalies(history, {**observed, **writes.at}):
-        ref = {"index": found["op"], "invoke": None, "process": found["process"],
-               "node": found["node"], "from": found["at"], "historical": True}
+        ref = {"index": found["op"], "completed_s": found["completed_s"], "invoke": None,
+               "process": found["process"], "node": found["node"], "from": found["at"],
+               "historical": True}
         report.add(READ_KIND, ref, found["explanation"], revision=found["at"], key=found["key"],
                    read=found["read"])
     stats = {"sessions": len(sessions), "events": events_total, "revisions": len(known),
@@ -211,12 +222,17 @@ def check_watch_stream(history: History) -> Result:
              "last_revision": known[-1] if known else None,
              "counts": dict(report.counts)}
     data = {"kind": KIND, "anomaly_types": sorted(report.found),
-            "anomalies": dict(report.found), "stats": stats}
+            "anomalies": dict(report.found), "first_s": dict(sorted(report.first_s.items())),
+            "stats": stats}
     if report.found:
         return Result(False, data)
     if not events_total:
         return Result("unknown", {**data, "reason": "no watch session delivered an event"})
     return Result(True, data)
+
+
+def _s(op: Op) -> float:
+    return round(op.time / 1e9, 6)
 
 
 def _by_revision(flat: list) -> dict[int, tuple]:

@@ -16,15 +16,22 @@ Both functions read ``results.json`` (a run's composed checker results, as
   duplicated one (from the result's examples);
 - ``member-state`` (on its own or in a result's ``members``): ``member-disagreement``, at
   the completion of the last member read compared;
-- any other kind (lock, watch, ...): its ``anomaly_types`` when it lists them, else the
-  kind's name (unless only its ``members`` made it invalid); no time is read from it.
+- ``lock``, ``watch``, ``election``: their ``anomaly_types``; the checker records when
+  each type was first shown in the result's ``first_s`` (seconds; the completion of the
+  op that shows it, over every anomaly, not only the examples kept: the lock's second
+  incr to read one value, the later of the first overlapping pair, the first read below
+  a lost write, the mutex counterexample's op; the watch session, the write at a
+  conflicting revision, the txn whose historical read is wrong; the election's stale or
+  unexpected act, the final log read for a lost one), and the earliest of them counts;
+- any other kind: its ``anomaly_types`` when it lists them, else the kind's name (unless
+  only its ``members`` made it invalid); a time only from a ``first_s`` it records.
 
 Only results that are invalid count. Results keep a few examples per kind (Elle 8 per
 type, linearizability one counterexample per key it checked, and the register checker
 stops at the first invalid key), so :func:`first_anomaly_s` is the earliest among the
 reported ones: an upper bound on the time of the first anomalous op of the run, exact
 when every anomaly is reported (and for a set's stale and lost elements, which the
-result lists in full).
+result lists in full, and for the kinds that record ``first_s``).
 """
 
 from __future__ import annotations
@@ -193,6 +200,8 @@ def first_anomaly_s(results: Mapping[str, Any], history: Sequence[Op]) -> float 
             found_times.extend(_set_times(found, history))
         elif kind == "member-state":
             found_times.extend(_member_times(found))
+        elif isinstance(found.get("first_s"), Mapping):
+            found_times.extend(float(t) for t in found["first_s"].values() if t is not None)
     return min(found_times, default=None)
 
 

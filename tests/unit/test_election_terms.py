@@ -80,6 +80,8 @@ def test_a_leader_acting_after_the_next_term_began_is_named():
     (stale,) = result.data["stale"]
     assert stale["candidate"] == 0 and stale["term"] == t1 and stale["during_term"] == t2
     assert stale["leader_then"] == 1
+    assert stale["act_s"] == 0.009   # p0's act completed at op 9
+    assert result.data["first_s"] == {"stale": 0.009}
 
 
 def test_an_info_act_that_landed_late_is_found_in_the_final_log():
@@ -89,7 +91,9 @@ def test_an_info_act_that_landed_late_is_found_in_the_final_log():
                                 error="timeout")
     t2 = h.take(1)
     h.read_log([[t2 + 1, 0, t1]])  # the unknown act of term 1 landed after term 2 began
-    assert check_election(h.history()).data["counts"]["stale"] == 1
+    result = check_election(h.history())
+    assert result.data["counts"]["stale"] == 1
+    assert result.data["stale"][0]["act_s"] == 0.003   # its info completion (op 3)
 
 
 def test_lost_and_unexpected_entries():
@@ -101,6 +105,9 @@ def test_lost_and_unexpected_entries():
     assert result.valid is False
     assert result.data["counts"]["lost"] == 1 and result.data["counts"]["unexpected"] == 1
     assert result.data["unexpected"][0]["why"] == "no renew began this term"
+    # no act wrote the entry of term 42, and the lost act shows only in the final read
+    assert result.data["unexpected"][0]["act_s"] is None
+    assert result.data["first_s"] == {"lost": 0.007, "unexpected": 0.007}
 
 
 def test_without_a_final_read_acks_are_checked_and_the_verdict_is_unknown():
@@ -128,7 +135,8 @@ def test_serial_terms_are_valid(terms):
         for _ in range(n_acts):
             h.act(leader, term)
     h.read_log(h.log_of_acts())
-    assert check_election(h.history()).valid is True
+    result = check_election(h.history())
+    assert result.valid is True and result.data["first_s"] == {}
 
 
 def test_the_section_names_the_stale_leader_and_who_led_then():

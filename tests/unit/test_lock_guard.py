@@ -1,6 +1,6 @@
 """The lock checker on hand-made histories: overlapping holders planted (duplicate reads,
-lost increments, unexpected values, overlapping guarded ops, a mutex violation), and
-serial executions (hypothesis) found valid."""
+lost increments, unexpected values, overlapping guarded ops, a mutex violation), each
+with when it was first shown, and serial executions (hypothesis) found valid."""
 
 import pytest
 from hypothesis import given, settings
@@ -151,6 +151,7 @@ def test_keys_are_checked_apart():
     h.ev("invoke", 9, "read", key=1).ev("ok", 9, "read", 1, key=1)
     result = check_lock(h.history())
     assert result.valid is True, result.data
+    assert result.data["first_s"] == {}
     assert set(result.data["keys"]) == {"0", "1"}
 
 
@@ -184,3 +185,55 @@ def test_serial_executions_are_valid(holds):
     h.final(counter)
     result = check_lock(h.history())
     assert result.valid is True, result.data
+    assert result.data["first_s"] == {}
+
+
+# ---- when each anomaly was first shown (first_s) ---------------------------------------
+
+def test_first_shown_two_holders_reading_one_value():
+    # ops 5 and 7 (p0, p1 incr ok at 5 and 7 ms) read 0; p1's acquire ok at 3 ms broke the
+    # mutex; the final read (13 ms) shows the shortfall later than the duplicate.
+    h = (H().acquire(0).acquire(1).incr(0, 0).incr(1, 0).release(0).release(1)
+         .final(1).history())
+    result = check_lock(h)
+    assert result.data["keys"]["0"]["first_s"] == {"duplicate_reads": 0.007, "lost": 0.007}
+    assert result.data["first_s"] == {"duplicate_reads": 0.007, "lost": 0.007,
+                                      "not-a-mutex": 0.003}
+
+
+def test_first_shown_overlap_is_the_later_completion_of_the_first_pair_to_complete():
+    # p0 [0, 5] overlaps both others (the first example, complete at 5 ms); p2 [1, 3] and
+    # p1 [2, 4] overlap each other, both complete at 4 ms: first shown then.
+    h = H()
+    h.ev("invoke", 0, "incr").ev("invoke", 2, "incr").ev("invoke", 1, "incr")
+    h.ev("ok", 2, "incr", [0, 1]).ev("ok", 1, "incr", [1, 2]).ev("ok", 0, "incr", [2, 3])
+    h.final(3)
+    key = check_lock(h.history()).data["keys"]["0"]
+    assert key["overlapping"][0]["first"]["process"] == 0
+    assert key["first_s"] == {"overlapping": 0.004}
+
+
+def test_first_shown_lost_write_is_the_first_read_below_it():
+    # p1 0->1, p2 1->2 (ok at 12 ms); p0's stale write of 1 lands (its incr ended info);
+    # p3, invoked after p2's write, reads 1 < 2 (its own write's outcome unknown, at 19 ms);
+    # the final read of 1 comes later: p2's increment is lost, first shown by p3's read.
+    h = H().acquire(0)
+    h.ev("invoke", 0, "incr")
+    h.hold(1, 0).hold(2, 1)
+    h.ev("info", 0, "incr", [0, 1], error="timeout")
+    h.acquire(3).ev("invoke", 3, "incr").ev("info", 3, "incr", [1, 2], error="timeout")
+    h.final(1)
+    result = check_lock(h.history())
+    key = result.data["keys"]["0"]
+    assert [lost["process"] for lost in key["lost"]] == [2]
+    assert key["counts"]["duplicate_reads"] == 0 and key["first_s"]["lost"] == 0.019
+
+
+def test_first_shown_lost_without_a_later_read_is_the_final_read():
+    h = H().hold(0, 0).hold(1, 1).final(1)   # p1's write of 2 vanished; final read at 13 ms
+    assert check_lock(h.history()).data["keys"]["0"]["first_s"] == {"lost": 0.013}
+
+
+def test_first_shown_unexpected_value_is_the_read_that_saw_it():
+    h = H().hold(0, 0).hold(1, 5).final(6).history()   # p1 read 5 (ok at 9 ms)
+    assert check_lock(h).data["keys"]["0"]["first_s"] == {"unexpected": 0.009}

@@ -210,6 +210,49 @@ def test_an_unknown_result_kind_reports_its_types_or_its_name():
                                             "anomaly_types": ["overlapping-holders"]},
                "other": {"valid": False, "kind": "watch"}}
     assert anomaly_kinds(results) == ["overlapping-holders", "watch"]
+    assert first_anomaly_s(results, History([])) is None  # no first_s recorded: no time
+
+
+def test_a_lock_result_is_timed_by_its_first_s_the_mutex_break_first():
+    from faultline.checkers.lock_guard import check_lock
+    h = history(("invoke", "acquire", None, 0, 1.0, 0), ("ok", "acquire", 1, 0, 1.5, 0),
+                ("invoke", "acquire", None, 1, 2.0, 0), ("ok", "acquire", 1, 1, 2.5, 0),
+                ("invoke", "incr", None, 0, 3.0, 0), ("invoke", "incr", None, 1, 3.5, 0),
+                ("ok", "incr", [0, 1], 0, 4.0, 0), ("ok", "incr", [0, 1], 1, 5.0, 0),
+                ("invoke", "read", None, 9, 8.0, 0), ("ok", "read", 1, 9, 9.0, 0))
+    results = _results(check_lock(h))
+    assert anomaly_kinds(results) == ["duplicate_reads", "lost", "not-a-mutex", "overlapping"]
+    assert first_anomaly_s(results, h) == 2.5   # p1's acquire: two holders
+    guarded_only = dict(results["workload"], first_s={
+        k: v for k, v in results["workload"]["first_s"].items() if k != "not-a-mutex"})
+    assert first_anomaly_s({"workload": guarded_only}, h) == 5.0  # the overlap, complete
+
+
+def test_a_watch_result_is_timed_at_the_session_that_showed_it():
+    from test_watch_stream import Builder, sound_run
+    from faultline.checkers.watch_stream import check_watch_stream
+    b, events = sound_run()
+    b.watch(2, events)                                   # sound, ok at op 13
+    b.watch(2, events[:2] + events[3:], process=1)       # skips a revision, ok at op 15
+    h = b.history()
+    results = _results(check_watch_stream(h))
+    assert anomaly_kinds(results) == ["missing"] and first_anomaly_s(results, h) == 15e-6
+    assert first_anomaly_s(_results(check_watch_stream(History(h[:14]))), h) is None
+
+
+def test_an_election_result_is_timed_at_the_stale_act():
+    from test_election_terms import H
+    from faultline.checkers.election_terms import check_election
+    h = H()
+    t1 = h.take(0)
+    h.ev("invoke", 0, "act")
+    t2 = h.take(1)
+    h.revision += 1
+    h.ev("ok", 0, "act", {"term": t1, "revision": h.revision})   # op 5, at 5 ms
+    h.read_log(h.log_of_acts())
+    results = _results(check_election(h.history()))
+    assert anomaly_kinds(results) == ["stale"] and first_anomaly_s(results, h.ops) == 0.005
+    assert t2 < h.revision
 
 
 # ---- running (fake clusters) ----------------------------------------------------------

@@ -305,3 +305,32 @@ def test_the_recorded_etcd_3_4_divergence_is_a_revision_conflict():
     assert "n1" in conflict["nodes"]
     failed = [op for op in history if op.type == "fail" and op.f == "txn"]
     assert failed and "compacted" in failed[0].error and failed[0].node == "n1"
+
+
+# ---- when each anomaly was first shown (first_s) ---------------------------------------
+
+def test_first_shown_is_the_earliest_session_showing_each_kind():
+    b, events = sound_run()                       # ops 0-11, 1 us apart
+    b.watch(2, events[:2] + [events[1]] + events[2:])   # ok at op 13: duplicate (and split)
+    b.watch(2, events[:2] + events[3:], process=1)                 # op 15: missing
+    b.watch(2, events[:1] + events[2:], process=2)                 # op 17: missing again
+    result = checked(b)
+    assert result.data["first_s"] == {"duplicate": 13e-6, "missing": 15e-6,
+                                      "split-revision": 13e-6}
+    assert [e["session"]["completed_s"] for e in result.data["anomalies"]["missing"]] \
+        == [15e-6, 17e-6]
+    b, events = sound_run()
+    b.watch(2, events)
+    assert checked(b).data["first_s"] == {}
+
+
+def test_first_shown_conflict_and_historical_read_are_at_their_write():
+    b, events = sound_run()
+    r1, r3 = events[0][0][0], events[2][0][0]
+    b.write([["put", 6, 700]])
+    b.revision -= 1
+    b.write([["put", 7, 701]])                                     # ok at op 15
+    b.write([["put", 8, 900], ["read", 1, [101, r1], r3]])         # ok at op 17: missed r3
+    b.watch(2, events)
+    assert checked(b).data["first_s"] == {"revision-conflict": 15e-6,
+                                          "wrong-historical-read": 17e-6}
