@@ -148,7 +148,7 @@ def test_the_section_names_the_stale_leader_and_who_led_then():
     result = check_election(h.read_log(h.log_of_acts()).history()).to_dict()
     html = checker_section("workload", result, None)
     assert "INVALID" in html and "Stale actions" in html
-    assert f"p1 (term {t2}, since" in html
+    assert f"p1 (term {t2}, since" in html and "stale at 0.005 s" in html
     valid = H()
     valid.act(0, valid.take(0))
     html = checker_section("workload", check_election(valid.read_log(valid.log_of_acts())

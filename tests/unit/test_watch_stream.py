@@ -222,7 +222,8 @@ def test_the_report_section_names_each_anomaly_with_its_example():
     b.watch(2, events[:2] + events[3:])
     html = checker_section("watch", checked(b).to_dict(), b.history())
     assert "missing: 1" in html and f"revision {events[2][0][0]} not delivered" in html
-    assert "watch sessions" in html
+    assert "watch sessions" in html and "missing at 0.000 s" in html
+    assert "first_s" not in html  # drawn, not dumped
 
 
 def test_a_watch_from_a_compaction_revision_that_drops_its_delete_is_etcd_18089():

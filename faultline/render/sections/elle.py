@@ -2,7 +2,8 @@
 ``"elle"``): what was checked, the consistency models ruled out as a short list, the
 anomaly types the search could not rule out with the reason, and each anomaly: its
 explanation, its cycle drawn as a small graph of transactions
-(:mod:`faultline.render.cycle_figure`) and step by step, and its transactions."""
+(:mod:`faultline.render.cycle_figure`) and step by step, and its transactions; then the
+members' final state when the result has one (:mod:`.member_state`)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from faultline.core.history import History
 from faultline.render.cycle_figure import REL_COLOURS, REL_WORDS, cycle_layout
 from faultline.render.markup import render_template
 from faultline.render.sections import Section
+from faultline.render.sections.member_state import members_part
 
 CASES_SHOWN = 3
 """Anomalies shown per type (the result keeps a few more; results.json has them)."""
 MOP_CHARS = 90
 
 _SHOWN = {"valid", "kind", "error", "reason", "workload", "models", "anomaly_types",
-          "anomalies", "not", "also_not", "strongest_not_ruled_out", "unknown", "stats"}
+          "anomalies", "not", "also_not", "strongest_not_ruled_out", "unknown", "stats",
+          "members"}
 
 
 def anomaly_groups(result: Mapping[str, Any], cases_shown: int = CASES_SHOWN) -> list[dict]:
@@ -75,6 +78,7 @@ def render(name: str, result: Mapping[str, Any], history: History | None = None)
         strongest=result.get("strongest_not_ruled_out") or [],
         unknown=result.get("unknown") or [], groups=anomaly_groups(result),
         rel_colours=REL_COLOURS, rel_words=REL_WORDS,
+        members=members_part(result.get("members")),
         left={k: v for k, v in result.items() if k not in _SHOWN})
 
 

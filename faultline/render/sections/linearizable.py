@@ -1,7 +1,8 @@
 """The section of a linearizability result (:func:`faultline.checkers.check_linearizable`):
 the keys by verdict (keys left unsearched after the first invalid one say so, they are
-not "unknown"), the undecided keys with why, and the counterexample: in one sentence,
-drawn (:mod:`faultline.render.counterexample_figure`), and as text."""
+not "unknown"), the undecided keys with why, the counterexample: in one sentence,
+drawn (:mod:`faultline.render.counterexample_figure`), and as text, and the members'
+final state when the result has one (:mod:`.member_state`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from faultline.render.counterexample import counterexample_sentence, counterexam
 from faultline.render.counterexample_figure import counterexample_figure
 from faultline.render.markup import render_template
 from faultline.render.sections import Section
+from faultline.render.sections.member_state import members_part
 
 KEYS_LISTED = 20
 """Invalid keys named, and undecided keys given a row, at most."""
@@ -48,9 +50,10 @@ def render(name: str, result: Mapping[str, Any], history: History | None = None)
         cx=cx, sentence=counterexample_sentence(cx) if cx else "",
         figure=counterexample_figure(cx, history) if cx else "",
         text=counterexample_text(cx) if cx else "",
+        members=members_part(result.get("members")),
         left={k: v for k, v in result.items()
               if k not in {"valid", "kind", "error", "reason", "keys", "counterexample",
-                           "settled"}})
+                           "settled", "members"}})
 
 
 SECTION = Section(KIND, render)

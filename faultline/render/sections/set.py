@@ -2,7 +2,8 @@
 how many elements fell in each class and which, the lost and unexpected elements with
 when they were added and first or last seen, the worst stale reads, flapping and
 duplicated elements, the visibility latencies, and the members' final state (what each
-member holds, and lacks of what others hold) when the result has one."""
+member holds, and lacks of what others hold: :mod:`.member_state`) when the result has
+one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from faultline.checkers.set_full import KIND
 from faultline.core.history import History
 from faultline.render.markup import render_template
 from faultline.render.sections import Section
+from faultline.render.sections.member_state import members_part
 
 ROWS = (
     ("attempted", "adds invoked"),
@@ -51,20 +53,6 @@ def _rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _members(result: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The members' final state (:mod:`faultline.checkers.member_state`) as rows."""
-    found = result.get("members")
-    if not isinstance(found, Mapping):
-        return None
-    rows = [{"node": node, **{k: str(m.get(k, ""))[:ELEMENTS_SHOWN]
-                              for k in ("elements", "missing", "only_here")},
-             "count": m.get("count"), "missing_count": m.get("missing_count"),
-             "only_here_count": m.get("only_here_count"), "read_s": m.get("read_s")}
-            for node, m in (found.get("members") or {}).items()]
-    return {"valid": found.get("valid"), "rows": rows, "unread": found.get("unread") or [],
-            "reason": found.get("reason")}
-
-
 def render(name: str, result: Mapping[str, Any], history: History | None = None) -> str:
     examples = result.get("examples") or {}
     latencies = result.get("latencies_ms") or {}
@@ -75,7 +63,7 @@ def render(name: str, result: Mapping[str, Any], history: History | None = None)
                                                      "duplicated")},
         latencies=[{"name": n, "meaning": m, **latencies[n]} for n, m in LATENCIES
                    if n in latencies],
-        members=_members(result),
+        members=members_part(result.get("members")),
         left={k: v for k, v in result.items()
               if k not in {"valid", "kind", "error", "reason", "counts", "elements",
                            "examples", "latencies_ms", "members"}})

@@ -52,7 +52,7 @@ def render(name: str, result: Mapping[str, Any], history: History | None = None)
         span=(stats.get("first_revision"), stats.get("last_revision")),
         left={k: v for k, v in result.items()
               if k not in {"valid", "kind", "error", "reason", "anomalies", "anomaly_types",
-                           "stats"}})
+                           "stats", "first_s"}})
 
 
 SECTION = Section(KIND, render)
