@@ -17,8 +17,13 @@ from typing import Any
 from faultline.checkers.order import producer_of
 
 
+_SCALARS = frozenset({int, str, type(None), float, bool})
+
+
 def jsonable(value: Any) -> Any:
     """Model states and values as JSON data (tuples -> lists, sets -> sorted lists)."""
+    if type(value) in _SCALARS:  # the common case first: this runs once per op shown
+        return value
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if isinstance(value, (set, frozenset)):
@@ -65,17 +70,22 @@ reader follows (the report draws the last dozen), and a long prefix of a model w
 large state (many registers) would otherwise make results.json huge."""
 
 
-def _prefix(model: Any, entries: Any, path: list[int]) -> list[dict[str, Any]]:
+def _prefix(model: Any, entries: Any, path: list[int],
+            states: list | None) -> list[dict[str, Any]]:
     """The prefix's ops in linearization order, the last :data:`STATES_KEPT` with the
-    model ``state`` after each (replayed from ``init``: the search keeps only the last)."""
-    state = model.init()
+    model ``state`` after each (``states``, else replayed from ``init``: the search keeps
+    only the last)."""
+    if states is None:
+        state, states = model.init(), []
+        for i in path:
+            state = model.step(state, entries[i].op)[1]
+            states.append(state)
     prefix = []
     first_kept = len(path) - STATES_KEPT
     for n, i in enumerate(path):
-        state = model.step(state, entries[i].op)[1]
         entry = describe_entry(model, entries[i])
         if n >= first_kept:
-            entry["state"] = jsonable(state)
+            entry["state"] = jsonable(states[n])
         prefix.append(entry)
     return prefix
 
@@ -85,7 +95,10 @@ def counterexample(model: Any, key: Any, search: Any) -> dict[str, Any]:
     entries = search.entries
     blocked = stuck["blocked"]
     extra: dict[str, Any] = {}
-    source = producer_of(entries, blocked) if blocked is not None else None
+    if "source" in stuck:  # the search knows it (the compiled core's own entries)
+        source = stuck["source"]
+    else:
+        source = producer_of(entries, blocked) if blocked is not None else None
     if source is not None:
         extra["source"] = describe_entry(model, entries[source])
     if "conflict" in stuck:
@@ -103,7 +116,7 @@ def counterexample(model: Any, key: Any, search: Any) -> dict[str, Any]:
     return {**extra,
         "key": jsonable(key),
         "op": describe_entry(model, entries[blocked]) if blocked is not None else None,
-        "prefix": _prefix(model, entries, stuck["path"]),
+        "prefix": _prefix(model, entries, stuck["path"], stuck.get("states")),
         "state": jsonable(stuck["state"]),
         "concurrent": [describe_entry(model, entries[i]) for i in stuck["concurrent"]],
     }

@@ -51,12 +51,19 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
     constraints of :mod:`faultline.checkers.order` (for measuring their gain).
     """
     started = time.perf_counter()
-    model = per_key_if_keyed(model, history)  # a one-object model on keyed ops: per key
-    groups = partition(model, history)
-    searches: dict[Any, Any] = {}  # prepared when first scheduled: an early illegal key
-    status = {key: RUNNING for key in groups}  # spares preparing the others
+    prepared = engine.prepared_searches(model, history, native=native, prune=prune)
+    if prepared is not None:  # the compiled core prepared every key at once
+        model, by_key = prepared
+        ops = {key: count for key, (count, _) in by_key.items()}
+        searches: dict[Any, Any] = {key: search for key, (_, search) in by_key.items()}
+    else:  # prepared when first scheduled: an early illegal key spares preparing the others
+        model = per_key_if_keyed(model, history)  # a one-object model on keyed ops: per key
+        groups = partition(model, history)
+        ops = {key: len(pairs) for key, pairs in groups.items()}
+        searches = {}
+    status = {key: RUNNING for key in ops}
     reason: str | None = None
-    active = list(groups)
+    active = list(ops)
     budget = FIRST_SLICE
     memory_limit = memory_limit_mb * 2**20 if memory_limit_mb is not None else None
     sizes: dict[Any, int] = {}  # approx_bytes of each search, as of its last slice
@@ -84,8 +91,8 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
                     break
         budget = min(budget * 2, MAX_SLICE)
 
-    per_key = {key: _key_result(model, key, searches.get(key), len(groups[key]), status[key],
-                                reason) for key in groups}
+    per_key = {key: _key_result(model, key, searches.get(key), ops[key], status[key], reason)
+               for key in ops}
     if reason is not None:
         reason = _budget_reason(reason, per_key, keyed=hasattr(model, "partition"))
     valid = merge_validity([r["valid"] for r in per_key.values()])

@@ -13,6 +13,8 @@ Optional members the search uses when present:
 - ``native_ops(ops)``: the ops in the compiled core's terms (:mod:`faultline.checkers.native_ops`),
   so that the search steps the model without calling back into Python; every built-in
   model has it. A model without it is stepped through ``step`` (slower).
+- ``native_register()``: the register models' parameters, with which the compiled core
+  prepares a whole history itself (:func:`faultline.checkers.native.prepare_registers`).
 
 The op given to ``step`` is the *outcome* of an operation: for an ``ok`` completion the
 completion op (a read carries the value read), for an unknown outcome the invocation with
@@ -130,6 +132,11 @@ class RegisterModel:
             else:
                 raise _unknown_f(self.name, op)
         return nat.register_codes(views, self.initial)
+
+    def native_register(self) -> tuple[Hashable, bool, bool]:
+        """``(initial, None is a value, cas)``: what the compiled core needs to prepare a
+        register history itself (:func:`faultline.checkers.native.prepare_registers`)."""
+        return self.initial, self._none_is_value, self.cas
 
     def order_views(self, entries: list[Any]) -> tuple[list, Any]:
         """Write-order views (see :mod:`faultline.checkers.order`): versions are the values."""

@@ -5,18 +5,30 @@ A built-in model says its ops in the core's terms (``native_ops``, see
 stays in Python: its states are interned here as integers and the core calls
 :meth:`NativeSearch._step` once per distinct (state, entry) pair, memoizing the answer.
 Either way the verdicts are those of :class:`faultline.checkers.wgl.Search`.
+
+The register models go further (:func:`prepare_registers`): the core prepares their
+searches itself from columns of the history (pairing, keys, outcomes, codes, write-order
+constraints; see native/src/prepare.rs), so a check costs about what its search costs.
+The Python entries are then built only when a counterexample needs them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Hashable
 
-from faultline.checkers.wgl import INFINITY, Entry, stuck
+from faultline.core.history import History
+from faultline.core.op import NEMESIS
+from faultline.core.vocabulary import CAS_MISMATCH, READ_FS
+
+from faultline.checkers.independent import PerKey
+from faultline.checkers.prepare import entries_at, entry_of
+from faultline.checkers.wgl import INFINITY, Entry
 
 try:
-    from faultline.checkers._wgl import Core
+    from faultline.checkers._wgl import Core, prepare_registers as _prepare_registers
 except ImportError:  # not built (pure-Python install): the Python search is used
-    Core = None
+    Core = _prepare_registers = None
 
 AVAILABLE = Core is not None
 STUCK_BUDGET = 100_000  # configurations an illegal key's counterexample may explore unguarded
@@ -40,14 +52,14 @@ class NativeSearch:
         if Core is None:
             raise RuntimeError("the compiled search core (faultline.checkers._wgl) is not built")
         self.model = model
-        self.entries = entries
+        self._entries: Sequence[Entry] = entries
         init = model.init()
         self._states: list[Hashable] = [init]
         self._ids: dict[Hashable, int] = {init: 0}
         encode = getattr(model, "native_ops", None)
         spec = encode([e.op for e in entries]) if encode is not None else None
         self.steps_in_python = spec is None
-        self._args = (
+        self._core = Core(
             [e.call for e in entries],
             [e.ret if e.ret != INFINITY else -1 for e in entries],
             [e.required for e in entries],
@@ -57,7 +69,20 @@ class NativeSearch:
             self._step if spec is None else None,
             spec,
         )
-        self._core = Core(*self._args)
+
+    @classmethod
+    def prepared(cls, model: Any, core: Any, history: History, *, prune: bool) -> "NativeSearch":
+        """A search the core prepared itself (:func:`prepare_registers`): its entries are
+        built when something reads them, one at a time (a counterexample reads a few)."""
+        self = cls.__new__(cls)
+        self.model, self._core, self.steps_in_python = model, core, False
+        self._entries = _PreparedEntries(model, history, core.spans())
+        self._states = []
+        return self
+
+    @property
+    def entries(self) -> Sequence[Entry]:
+        return self._entries
 
     def _step(self, state_id: int, entry: int) -> int:
         ok, new_state = self.model.step(self._states[state_id], self.entries[entry].op)
@@ -80,23 +105,78 @@ class NativeSearch:
         return self._core.approx_bytes() + len(self._states) * 100
 
     def stuck(self) -> dict[str, Any]:
-        """The deepest configuration reached. The core's observer guard (registers with
-        values written once) stops short of the configurations a person reads best (the
-        write done, the read then impossible): an unguarded search, with a budget of its
-        own, finds those; past its budget the guarded search's deepest is given."""
-        core = self._core
-        if not self.steps_in_python:
-            unguarded = Core(*self._args, guard=False)
-            if unguarded.run(STUCK_BUDGET) == "illegal":
-                core = unguarded
-        path, state_id, linearized = core.best()
-        lin = 0
-        for i in linearized:
-            lin |= 1 << i
+        """The deepest configuration reached, as :func:`faultline.checkers.wgl.stuck`
+        gives it, found by the core (:data:`STUCK_BUDGET`: the budget of its unguarded
+        search, see ``Core.stuck``); with ``source`` (the producer of the value the
+        blocked entry observed) when the core prepared the entries, and ``states`` (the
+        model state after each op of the path) when they were replayed here."""
+        path, state_id, blocked, concurrent, source = self._core.stuck(STUCK_BUDGET)
+        out: dict[str, Any] = {"path": path, "blocked": blocked, "concurrent": concurrent}
         if self.steps_in_python:
-            state = self._states[state_id]
+            out["state"] = self._states[state_id]
         else:  # the core's state ids are its own: replay the path in the Python model
-            state = self.model.init()
+            state, step, entries = self.model.init(), self.model.step, self.entries
+            out["states"] = states = []  # after each op of the path
             for i in path:
-                state = self.model.step(state, self.entries[i].op)[1]
-        return stuck(self.entries, list(path), state, lin)
+                state = step(state, entries[i].op)[1]
+                states.append(state)
+            out["state"] = state
+        if isinstance(self._entries, _PreparedEntries):
+            out["source"] = source
+        return out
+
+
+class _PreparedEntries(Sequence):
+    """The entries of a search the core prepared, each built when first read (as
+    :func:`faultline.checkers.prepare.entries_at` builds them, without write-order views)."""
+
+    def __init__(self, model: Any, history: History, spans: list[tuple[int, int]]):
+        self._model, self._history, self._spans = model, history, spans
+        self._read_only = getattr(model, "read_only", None)
+        self._built: list[Entry | None] = [None] * len(spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        entry = self._built[i]
+        if entry is None:
+            call, ret = self._spans[i]
+            history = self._history
+            entry = self._built[i] = entry_of(history[call], history[ret] if ret >= 0 else None,
+                                              self._read_only)
+        return entry
+
+    def all(self, *, prune: bool) -> list[Entry]:
+        """Every entry, with the write-order views when ``prune`` (what
+        :func:`faultline.checkers.order.explain` reads)."""
+        return entries_at(self._model, self._history, self._spans, prune=prune)
+
+
+def prepare_registers(model: Any, history: History, *,
+                      prune: bool) -> tuple[Any, list[tuple[Any, int, Any, Any]]] | None:
+    """For a register model (``model.native_register()``): ``(model, keys)``, the model
+    checked per key when the history names keys (as
+    :func:`faultline.checkers.independent.per_key_if_keyed` decides) and per key, in order
+    of first invocation, ``(key, invocations, core, clash)``: the core a search not yet
+    started, ``clash`` the write-order constraints' contradiction with real time ``(i, j)``
+    (as :func:`faultline.checkers.order.contradiction` finds it) or None. None when the
+    core is not built, the model is another, or the history needs the Python path (values,
+    processes or keys other than None, ints and strings; an op the model does not know)."""
+    describe = getattr(model, "native_register", None)
+    partitioned = hasattr(model, "partition")
+    if (_prepare_registers is None or describe is None
+            or partitioned and not isinstance(model, PerKey)):
+        return None
+    initial, none_is_value, cas = describe()
+    found = _prepare_registers(
+        [op.type for op in history], [op.process for op in history],
+        [op.f for op in history], [op.key for op in history], [op.value for op in history],
+        [op.error for op in history], sorted(READ_FS), CAS_MISMATCH, NEMESIS,
+        True if partitioned else None, initial, none_is_value, cas, prune)
+    if found is None:
+        return None
+    keyed, keys = found
+    return (PerKey(model) if keyed and not partitioned else model), keys

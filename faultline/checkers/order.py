@@ -46,25 +46,36 @@ def _producers(views: list) -> dict[Any, int]:
     return {v[2]: i for i, v in enumerate(views) if v is not None and v[0] in ("write", "cas")}
 
 
-def register_order(model: Any, entries: list[Entry]) -> bool:
-    """Add the constraints above to ``entries[i].preds``; False when values repeat."""
+def attach_views(model: Any, entries: list[Entry]) -> tuple[list, Any, dict] | None:
+    """Set ``entries[i].view`` (what :func:`explain` and :func:`producer_of` read; the
+    initial value named :data:`INITIAL_VERSION`) when the hints apply: returns the views,
+    the initial version and each written version's producer; None when values repeat."""
     found = model.order_views(entries)
     if found is None:
-        return False
+        return None
     views, initial = found
     producer: dict[Any, int] = {}
     for i, view in enumerate(views):
         if view is not None and view[0] in ("write", "cas"):
             written = view[2]
             if written in producer or written == initial:
-                return False  # a repeated value: reads no longer name their write
+                return None  # a repeated value: reads no longer name their write
             producer[written] = i
     if not producer:
-        return False
-    for e, view in zip(entries, views):  # kept for explain(); the initial value by name
+        return None
+    for e, view in zip(entries, views):
         if view is not None and view[0] in ("read", "cas") and view[1] == initial:
             view = (view[0], INITIAL_VERSION, view[2])
         e.view = view
+    return views, initial, producer
+
+
+def register_order(model: Any, entries: list[Entry]) -> bool:
+    """Add the constraints above to ``entries[i].preds``; False when values repeat."""
+    found = attach_views(model, entries)
+    if found is None:
+        return False
+    views, initial, producer = found
 
     observers: dict[Any, int] = {}  # value -> mask of ok observers
     for i, view in enumerate(views):

@@ -20,13 +20,12 @@ from faultline.core.history import History, Pair
 from faultline.core.op import FAIL, INFO, NEMESIS, OK, Op
 
 from faultline.checkers.models import is_cas_mismatch
-from faultline.checkers.order import register_order
+from faultline.checkers.order import attach_views, register_order
 from faultline.checkers.wgl import INFINITY, Entry
 
 
-def _outcome_op(pair: Pair) -> Op | None:
+def _outcome_op(inv: Op, comp: Op | None) -> Op | None:
     """The op handed to ``model.step``, or None when the pair is dropped."""
-    inv, comp = pair.invoke, pair.completion
     if comp is None or comp.type == INFO:
         return inv.with_(type=INFO)
     if comp.type == OK or (comp.type == FAIL and is_cas_mismatch(comp)):
@@ -37,27 +36,43 @@ def _outcome_op(pair: Pair) -> Op | None:
     return None
 
 
+def entry_of(inv: Op, comp: Op | None, read_only: Any) -> Entry | None:
+    """The search entry of an invocation and its completion (None: never completed), or
+    None when it is dropped (see the module's doc)."""
+    op = _outcome_op(inv, comp)
+    if op is None:
+        return None
+    known = op.type != INFO
+    ro = bool(read_only and read_only(op))
+    if not known and ro:
+        return None
+    return Entry(op=op, call=inv.index, ret=comp.index if known else INFINITY,
+                 required=known, read_only=ro)
+
+
 def entries_for(model: Any, pairs: Iterable[Pair], *, prune: bool = True) -> list[Entry]:
     """The search entries of one sub-history, sorted by invocation, with order hints
     (``prune``: add the write-order constraints of :mod:`faultline.checkers.order`)."""
     read_only = getattr(model, "read_only", None)
-    entries: list[Entry] = []
-    for pair in pairs:
-        if pair.invoke.process == NEMESIS:
-            continue
-        op = _outcome_op(pair)
-        if op is None:
-            continue
-        known = op.type != INFO
-        ro = bool(read_only and read_only(op))
-        if not known and ro:
-            continue
-        ret = pair.completion.index if known else INFINITY
-        entries.append(Entry(op=op, call=pair.invoke.index, ret=ret, required=known,
-                             read_only=ro))
+    entries = [e for pair in pairs if pair.invoke.process != NEMESIS
+               for e in (entry_of(pair.invoke, pair.completion, read_only),)
+               if e is not None]
     entries.sort(key=lambda e: e.call)
     if prune and hasattr(model, "order_views"):
         register_order(model, entries)
+    return entries
+
+
+def entries_at(model: Any, history: History, spans: list[tuple[int, int]], *,
+               prune: bool = True) -> list[Entry]:
+    """The entries of the ``(invocation index, completion index | -1)`` pairs of
+    ``history`` that the compiled core prepared itself (they are kept, in this order),
+    with the write-order views (not the constraints: the core has those)."""
+    read_only = getattr(model, "read_only", None)
+    entries = [entry_of(history[i], history[c] if c >= 0 else None, read_only)
+               for i, c in spans]
+    if prune and hasattr(model, "order_views"):
+        attach_views(model, entries)
     return entries
 
 

@@ -18,6 +18,8 @@ use pyo3::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
+mod prepare;
+
 /// A small multiply-rotate hasher: the keys are our own integers, not attacker input.
 #[derive(Default)]
 struct FastHasher(u64);
@@ -49,7 +51,7 @@ impl Hasher for FastHasher {
     }
 }
 
-type Fast = BuildHasherDefault<FastHasher>;
+pub(crate) type Fast = BuildHasherDefault<FastHasher>;
 
 /// A configuration seen: two independent 64-bit Zobrist hashes of the set of linearized
 /// entries (kept up to date in O(1) per entry lifted or dropped) and the model state. A
@@ -69,19 +71,50 @@ fn splitmix(seed: &mut u64) -> u64 {
 /// Entries that must be linearized before one entry: those with an unknown outcome
 /// (never forced by the horizon, so always checked) and the others as a bitset trimmed to
 /// its nonzero words, `first` being the index of its first word.
-struct Preds {
+#[derive(Clone)]
+pub(crate) struct Preds {
     unknown: Box<[u32]>,
     first: usize,
     words: Box<[u64]>,
 }
 
+impl Preds {
+    /// From the sorted entry indices that must precede one entry (None: no constraint).
+    pub(crate) fn from_indices(preds: &[u32], req: &[u64]) -> Option<Preds> {
+        let mut unknown = Vec::new();
+        let mut known = Vec::new();
+        for &i in preds {
+            if bit(req, i as usize) {
+                known.push(i as usize);
+            } else {
+                unknown.push(i);
+            }
+        }
+        if known.is_empty() && unknown.is_empty() {
+            return None;
+        }
+        let (first, words) = match (known.first(), known.last()) {
+            (Some(lo), Some(hi)) => {
+                let first = lo >> 6;
+                let mut words = vec![0u64; (hi >> 6) - first + 1];
+                for i in known {
+                    words[(i >> 6) - first] |= 1 << (i & 63);
+                }
+                (first, words)
+            }
+            _ => (0, Vec::new()),
+        };
+        Some(Preds { unknown: unknown.into_boxed_slice(), first, words: words.into_boxed_slice() })
+    }
+}
+
 // Op codes of the built-in models (`faultline/checkers/native_ops.py` writes them).
-const NOP: u32 = 0; // always succeeds, changes nothing (an unconstrained read)
+pub(crate) const NOP: u32 = 0; // always succeeds, changes nothing (an unconstrained read)
 const NEVER: u32 = 1; // never succeeds (a set read that returned no list)
-const REG_READ: u32 = 2; // [v]: state == v
-const REG_WRITE: u32 = 3; // [v]: state := v
-const REG_CAS: u32 = 4; // [e, v]: state == e, then state := v
-const REG_MISMATCH: u32 = 5; // [e]: state != e (a cas that observed a different value)
+pub(crate) const REG_READ: u32 = 2; // [v]: state == v
+pub(crate) const REG_WRITE: u32 = 3; // [v]: state := v
+pub(crate) const REG_CAS: u32 = 4; // [e, v]: state == e, then state := v
+pub(crate) const REG_MISMATCH: u32 = 5; // [e]: state != e (a cas that observed a different value)
 const SEQ_READ: u32 = 6; // [c...]: state == c (kv strings as code points, set elements sorted)
 const SEQ_PUT: u32 = 7; // [c...]: state := c
 const SEQ_APPEND: u32 = 8; // [c...]: state := state ++ c
@@ -91,12 +124,13 @@ const TXN: u32 = 10; // [r/w, k, v]*: reads (r=0) check k's value, writes (r=1) 
 /// A built-in model, stepped without Python. `Register`: the state id is the value id
 /// itself. `Table`: states are integer sequences (a kv string, a sorted set, a sorted map
 /// of key/value pairs with value 0 (None) meaning absent) interned in `states`.
-enum NativeModel {
+#[derive(Clone)]
+pub(crate) enum NativeModel {
     Register,
     Table { states: Vec<Vec<u32>>, ids: HashMap<Vec<u32>, u32, Fast> },
 }
 
-enum Stepper {
+pub(crate) enum Stepper {
     Native { model: NativeModel, ops: Vec<Vec<u32>> },
     Python(PyObject),
 }
@@ -227,7 +261,7 @@ const OK: u8 = 1;
 const ILLEGAL: u8 = 2;
 
 #[pyclass(unsendable)]
-struct Core {
+pub(crate) struct Core {
     words: usize,
     call: Vec<i64>,
     ret: Vec<i64>,
@@ -237,11 +271,17 @@ struct Core {
     all: Box<[u64]>,
     required_count: u32,
     stepper: Stepper,
+    guard: bool,
     memo: HashMap<u64, i32, Fast>,
     cache: HashSet<Seen, Fast>,
     stack: Vec<Frame>,
     zobrist: Vec<(u64, u64)>,
     lin: Box<[u64]>,
+    // Every word of `lin` below `first_pending` covers all its entries, below
+    // `first_open_required` all its required ones: the scans start there, so a node costs
+    // what is pending, not the history's length.
+    first_pending: usize,
+    first_open_required: usize,
     hash: (u64, u64),
     done: u32,
     path: Vec<u32>,
@@ -254,6 +294,8 @@ struct Core {
     best_state: u32,
     observers: Option<Observers>,
     stable: usize, // best_path[..stable] == path[..stable]: a new best copies only the rest
+    spans: Vec<(u32, i64)>, // per entry (invocation index, completion index | -1), when prepared here
+    sources: Vec<i64>,      // per entry the producer of the value it observed (-1: none), likewise
 }
 
 #[inline]
@@ -261,8 +303,108 @@ fn bit(set: &[u64], i: usize) -> bool {
     set[i >> 6] >> (i & 63) & 1 == 1
 }
 
+fn bitset(n: usize, words: usize, member: impl Fn(usize) -> bool) -> Box<[u64]> {
+    let mut set = vec![0u64; words].into_boxed_slice();
+    for i in (0..n).filter(|i| member(*i)) {
+        set[i >> 6] |= 1 << (i & 63);
+    }
+    set
+}
 
 impl Core {
+    /// A search over entries whose predecessor sets are already built; `ret` -1 = never.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn build(
+        call: Vec<i64>,
+        ret: Vec<i64>,
+        required: &[bool],
+        read_only: Vec<bool>,
+        preds: Vec<Option<Preds>>,
+        stepper: Stepper,
+        init_state: u32,
+        guard: bool,
+    ) -> Core {
+        let n = call.len();
+        let words = n.div_ceil(64).max(1);
+        let observers = match &stepper {
+            Stepper::Native { model: NativeModel::Register, ops } if guard => {
+                Some(Observers::new(ops, required, init_state))
+            }
+            _ => None,
+        };
+        let mut seed = 0x5eed_u64;
+        let zobrist = (0..n).map(|_| (splitmix(&mut seed), splitmix(&mut seed))).collect();
+        Core {
+            words,
+            call,
+            ret: ret.into_iter().map(|r| if r < 0 { i64::MAX } else { r }).collect(),
+            read_only,
+            preds,
+            required_count: required.iter().filter(|r| **r).count() as u32,
+            required: bitset(n, words, |i| required[i]),
+            all: bitset(n, words, |_| true),
+            stepper,
+            guard,
+            memo: HashMap::default(),
+            cache: HashSet::default(),
+            stack: Vec::new(),
+            zobrist,
+            lin: vec![0u64; words].into_boxed_slice(),
+            first_pending: 0,
+            first_open_required: 0,
+            hash: (0, 0),
+            done: 0,
+            path: Vec::new(),
+            nodes: 0,
+            status: RUNNING,
+            started: false,
+            init_state,
+            best_done: -1,
+            best_path: Vec::new(),
+            best_state: init_state,
+            stable: 0,
+            observers,
+            spans: Vec::new(),
+            sources: Vec::new(),
+        }
+    }
+
+    pub(crate) fn with_spans(mut self, spans: Vec<(u32, i64)>, sources: Vec<i64>) -> Core {
+        self.spans = spans;
+        self.sources = sources;
+        self
+    }
+
+    /// `checkers.wgl.stuck` for the deepest configuration: the pending required entry
+    /// that completes first (`blocked`) and the pending entries invoked before that.
+    fn blocked(&self, path: &[u32]) -> (Option<u32>, Vec<u32>) {
+        let mut lin = vec![false; self.call.len()];
+        for &i in path {
+            lin[i as usize] = true;
+        }
+        let pending = || (0..self.call.len()).filter(|i| !lin[*i]);
+        let blocked = pending().filter(|i| bit(&self.required, *i)).min_by_key(|i| self.ret[*i]);
+        let horizon = blocked.map_or(i64::MAX, |b| self.ret[b]);
+        let concurrent =
+            pending().filter(|i| Some(*i) != blocked && self.call[*i] < horizon).map(|i| i as u32).collect();
+        (blocked.map(|b| b as u32), concurrent)
+    }
+
+    /// The same search from its start, with or without the observer guard (natively
+    /// stepped models only: a Python `step` is not cloned).
+    fn fresh(&self, guard: bool) -> Option<Core> {
+        let Stepper::Native { model, ops } = &self.stepper else { return None };
+        let stepper = Stepper::Native { model: model.clone(), ops: ops.clone() };
+        let required: Vec<bool> = (0..self.call.len()).map(|i| bit(&self.required, i)).collect();
+        let ret = self.ret.iter().map(|r| if *r == i64::MAX { -1 } else { *r }).collect();
+        let init = match model {
+            NativeModel::Register => self.init_state,
+            NativeModel::Table { .. } => 0,
+        };
+        Some(Core::build(self.call.clone(), ret, &required, self.read_only.clone(),
+                         self.preds.clone(), stepper, init, guard))
+    }
+
     fn step(&mut self, py: Python<'_>, state: u32, entry: usize) -> PyResult<Option<u32>> {
         if let Stepper::Native { model: NativeModel::Register, ops } = &self.stepper {
             return Ok(register_step(state, &ops[entry]));
@@ -302,6 +444,21 @@ impl Core {
         if let Some(o) = &mut self.observers {
             o.count(i, -1);
         }
+        let w = i >> 6;
+        if w == self.first_pending {
+            while self.first_pending < self.words
+                && self.all[self.first_pending] & !self.lin[self.first_pending] == 0
+            {
+                self.first_pending += 1;
+            }
+        }
+        if w == self.first_open_required {
+            while self.first_open_required < self.words
+                && self.required[self.first_open_required] & !self.lin[self.first_open_required] == 0
+            {
+                self.first_open_required += 1;
+            }
+        }
     }
 
     /// Back to the configuration reached after the first `len` entries of the path.
@@ -311,9 +468,14 @@ impl Core {
             self.lin[i >> 6] &= !(1 << (i & 63));
             let (z1, z2) = self.zobrist[i];
             self.hash = (self.hash.0 ^ z1, self.hash.1 ^ z2);
-            self.done -= bit(&self.required, i) as u32;
+            let req = bit(&self.required, i);
+            self.done -= req as u32;
             if let Some(o) = &mut self.observers {
                 o.count(i, 1);
+            }
+            self.first_pending = self.first_pending.min(i >> 6);
+            if req {
+                self.first_open_required = self.first_open_required.min(i >> 6);
             }
         }
         self.stable = self.stable.min(len);
@@ -321,13 +483,11 @@ impl Core {
 
     /// Every required entry below the returned index is linearized.
     fn low_required(&self) -> usize {
-        for w in 0..self.words {
-            let open = !self.lin[w] & self.required[w];
-            if open != 0 {
-                return w * 64 + open.trailing_zeros() as usize;
-            }
+        let w = self.first_open_required;
+        if w == self.words {
+            return w * 64;
         }
-        self.words * 64
+        w * 64 + (!self.lin[w] & self.required[w]).trailing_zeros() as usize
     }
 
     fn enabled(&self, i: usize, low: usize) -> bool {
@@ -340,15 +500,20 @@ impl Core {
     }
 
     /// Linearize read-only successes greedily; return the successors to branch on.
+    ///
+    /// One pass in invocation order: after a read-only entry is linearized the scan goes
+    /// on from the next entry (the state is the same, so what came before stands), unless
+    /// an entry before it was held back by its predecessors (the new one may be among
+    /// them): then it starts over.
     fn expand(&mut self, py: Python<'_>, state: u32) -> PyResult<Vec<(u32, u32)>> {
         let mut succ = Vec::new();
-        loop {
+        'restart: loop {
             succ.clear();
             let mut horizon = i64::MAX;
-            let mut forced = usize::MAX;
+            let mut held_back = false;
             let low = self.low_required();
             // Pending entries in invocation order, a word of the bitset at a time.
-            'scan: for w in 0..self.words {
+            'scan: for w in self.first_pending..self.words {
                 let mut pending = !self.lin[w] & self.all[w];
                 while pending != 0 {
                     let i = w * 64 + pending.trailing_zeros() as usize;
@@ -356,31 +521,46 @@ impl Core {
                     if self.call[i] > horizon {
                         break 'scan;
                     }
-                    horizon = horizon.min(self.ret[i]);
-                    if self.enabled(i, low) {
-                        if let Some(next) = self.step(py, state, i)? {
-                            if self.read_only[i] {
-                                forced = i;
-                                break 'scan;
-                            }
-                            succ.push((i as u32, next));
-                        }
+                    if !self.enabled(i, low) {
+                        held_back = true;
+                        horizon = horizon.min(self.ret[i]);
+                        continue;
+                    }
+                    let Some(next) = self.step(py, state, i)? else {
+                        horizon = horizon.min(self.ret[i]);
+                        continue;
+                    };
+                    if !self.read_only[i] {
+                        horizon = horizon.min(self.ret[i]);
+                        succ.push((i as u32, next));
+                        continue;
+                    }
+                    self.lift(i); // a read-only success: taken, without branching
+                    if held_back {
+                        continue 'restart;
                     }
                 }
             }
-            if forced == usize::MAX {
-                if let Some(o) = &self.observers {
-                    o.prune(state, &mut succ);
-                }
-                return Ok(succ);
+            if let Some(o) = &self.observers {
+                o.prune(state, &mut succ);
             }
-            self.lift(forced);
+            return Ok(succ);
         }
     }
 
     fn visit(&mut self, py: Python<'_>, state: u32) -> PyResult<Option<Frame>> {
+        // The configuration as entered and as the greedy reads leave it are both cached:
+        // one seen as entered was expanded already, so the expansion is skipped.
+        let entered = (self.hash.0, self.hash.1, state);
+        if self.cache.contains(&entered) {
+            return Ok(None);
+        }
         let succ = self.expand(py, state)?;
-        if !self.cache.insert((self.hash.0, self.hash.1, state)) {
+        let expanded = (self.hash.0, self.hash.1, state);
+        if expanded != entered {
+            self.cache.insert(entered);
+        }
+        if !self.cache.insert(expanded) {
             return Ok(None);
         }
         self.nodes += 1;
@@ -395,6 +575,45 @@ impl Core {
             self.status = OK;
         }
         Ok(Some(Frame { succ, pos: 0, path_len: self.path.len() }))
+    }
+
+    fn search(&mut self, py: Python<'_>, max_nodes: u64) -> PyResult<u8> {
+        if self.status != RUNNING {
+            return Ok(self.status);
+        }
+        if !self.started {
+            self.started = true;
+            if let Some(frame) = self.visit(py, self.init_state)? {
+                self.stack.push(frame);
+            }
+            if self.status == OK {
+                return Ok(OK);
+            }
+        }
+        let limit = self.nodes + max_nodes;
+        while let Some(frame) = self.stack.last_mut() {
+            if self.nodes >= limit {
+                return Ok(RUNNING);
+            }
+            if frame.pos == frame.succ.len() {
+                self.stack.pop();
+                continue;
+            }
+            let (i, next) = frame.succ[frame.pos];
+            frame.pos += 1;
+            let path_len = frame.path_len;
+            self.roll_back(path_len);
+            self.lift(i as usize);
+            let child = self.visit(py, next)?;
+            if self.status == OK {
+                return Ok(OK);
+            }
+            if let Some(child) = child {
+                self.stack.push(child);
+            }
+        }
+        self.status = ILLEGAL;
+        Ok(ILLEGAL)
     }
 }
 
@@ -436,162 +655,35 @@ impl Core {
         let n = call.len();
         let (stepper, init_state) = match (step, native) {
             (Some(f), None) => (Stepper::Python(f), init_state),
-            (None, Some((kind, init, ops))) => {
-                if ops.len() != n || ops.iter().any(|op| op.is_empty()) {
-                    return Err(PyValueError::new_err("one non-empty op per entry"));
-                }
-                match kind.as_str() {
-                    "register" => {
-                        let bad = |op: &Vec<u32>| match op[0] {
-                            NOP | NEVER => false,
-                            REG_READ | REG_WRITE | REG_MISMATCH => op.len() != 2,
-                            REG_CAS => op.len() != 3,
-                            _ => true,
-                        };
-                        if init.len() != 1 || ops.iter().any(bad) {
-                            return Err(PyValueError::new_err("bad register ops"));
-                        }
-                        (Stepper::Native { model: NativeModel::Register, ops }, init[0])
-                    }
-                    "table" => {
-                        let bad = |op: &Vec<u32>| match op[0] {
-                            NOP | NEVER | SEQ_READ | SEQ_PUT | SEQ_APPEND => false,
-                            SET_ADD => op.len() != 2,
-                            TXN => !(op.len() - 1).is_multiple_of(3),
-                            _ => true,
-                        };
-                        if ops.iter().any(bad) {
-                            return Err(PyValueError::new_err("bad table ops"));
-                        }
-                        let mut ids = HashMap::default();
-                        ids.insert(init.clone(), 0);
-                        let model = NativeModel::Table { states: vec![init], ids };
-                        (Stepper::Native { model, ops }, 0)
-                    }
-                    _ => return Err(PyValueError::new_err(format!("unknown native model {kind}"))),
-                }
-            }
+            (None, Some((kind, init, ops))) => native_stepper(&kind, init, ops, n)?,
             _ => return Err(PyValueError::new_err("give either step or native")),
         };
         if ret.len() != n || required.len() != n || read_only.len() != n || preds.len() != n {
             return Err(PyValueError::new_err("entry arrays differ in length"));
         }
         let words = n.div_ceil(64).max(1);
-        let mut req = vec![0u64; words].into_boxed_slice();
-        for (i, r) in required.iter().enumerate() {
-            if *r {
-                req[i >> 6] |= 1 << (i & 63);
-            }
-        }
-        let mut all = vec![0u64; words].into_boxed_slice();
-        for i in 0..n {
-            all[i >> 6] |= 1 << (i & 63);
-        }
+        let req = bitset(n, words, |i| required[i]);
         let mut pred_sets = Vec::with_capacity(n);
         for (offset, p) in preds {
             if offset + p.len() > words * 8 {
                 return Err(PyValueError::new_err("predecessor out of range"));
             }
-            // Only the words the bytes cover: `base` is the first one's index.
-            let base = offset >> 3;
-            let mut set = vec![0u64; (offset + p.len()).div_ceil(8) - base];
+            let mut indices = Vec::new();
             for (k, byte) in p.iter().enumerate() {
-                let k = k + offset;
-                set[(k >> 3) - base] |= (*byte as u64) << ((k & 7) * 8);
-            }
-            let mut unknown = Vec::new();
-            for (w, word) in set.iter_mut().enumerate() {
-                let mut open = *word & !req[w + base];
-                *word &= req[w + base];
-                while open != 0 {
-                    unknown.push(((w + base) * 64 + open.trailing_zeros() as usize) as u32);
-                    open &= open - 1;
+                for b in 0..8 {
+                    if byte >> b & 1 == 1 {
+                        indices.push(((offset + k) * 8 + b) as u32);
+                    }
                 }
             }
-            let first = set.iter().position(|w| *w != 0).unwrap_or(set.len());
-            let last = set.iter().rposition(|w| *w != 0).map_or(first, |l| l + 1);
-            pred_sets.push((first < last || !unknown.is_empty()).then(|| Preds {
-                unknown: unknown.into_boxed_slice(),
-                first: first + base,
-                words: set[first..last].into(),
-            }));
+            pred_sets.push(Preds::from_indices(&indices, &req));
         }
-        let observers = match &stepper {
-            Stepper::Native { model: NativeModel::Register, ops } if guard => {
-                Some(Observers::new(ops, &required, init_state))
-            }
-            _ => None,
-        };
-        let mut seed = 0x5eed_u64;
-        let zobrist = (0..n).map(|_| (splitmix(&mut seed), splitmix(&mut seed))).collect();
-        Ok(Core {
-            words,
-            call,
-            ret: ret.into_iter().map(|r| if r < 0 { i64::MAX } else { r }).collect(),
-            read_only,
-            preds: pred_sets,
-            required_count: required.iter().filter(|r| **r).count() as u32,
-            required: req,
-            all,
-            stepper,
-            memo: HashMap::default(),
-            cache: HashSet::default(),
-            stack: Vec::new(),
-            zobrist,
-            lin: vec![0u64; words].into_boxed_slice(),
-            hash: (0, 0),
-            done: 0,
-            path: Vec::new(),
-            nodes: 0,
-            status: RUNNING,
-            started: false,
-            init_state,
-            best_done: -1,
-            best_path: Vec::new(),
-            best_state: init_state,
-            stable: 0,
-            observers,
-        })
+        Ok(Core::build(call, ret, &required, read_only, pred_sets, stepper, init_state, guard))
     }
 
     /// Explore up to `max_nodes` more configurations; "ok", "illegal" or "running".
     fn run(&mut self, py: Python<'_>, max_nodes: u64) -> PyResult<&'static str> {
-        if self.status != RUNNING {
-            return Ok(status_name(self.status));
-        }
-        if !self.started {
-            self.started = true;
-            if let Some(frame) = self.visit(py, self.init_state)? {
-                self.stack.push(frame);
-            }
-            if self.status == OK {
-                return Ok("ok");
-            }
-        }
-        let limit = self.nodes + max_nodes;
-        while let Some(frame) = self.stack.last_mut() {
-            if self.nodes >= limit {
-                return Ok("running");
-            }
-            if frame.pos == frame.succ.len() {
-                self.stack.pop();
-                continue;
-            }
-            let (i, next) = frame.succ[frame.pos];
-            frame.pos += 1;
-            let path_len = frame.path_len;
-            self.roll_back(path_len);
-            self.lift(i as usize);
-            let child = self.visit(py, next)?;
-            if self.status == OK {
-                return Ok("ok");
-            }
-            if let Some(child) = child {
-                self.stack.push(child);
-            }
-        }
-        self.status = ILLEGAL;
-        Ok("illegal")
+        Ok(status_name(self.search(py, max_nodes)?))
     }
 
     #[getter]
@@ -611,10 +703,97 @@ impl Core {
         linearized.sort_unstable();
         (self.best_path.clone(), self.best_state, linearized)
     }
+
+    /// For an illegal search: `(path, state id, blocked, concurrent, source)` of its
+    /// deepest configuration, as `checkers.wgl.stuck` gives them, and the producer of the
+    /// value `blocked` observed (when this core prepared its entries, with hints). The
+    /// observer guard stops short of the configurations a person reads best (the write
+    /// done, the read then impossible), so the same search runs unguarded for at most
+    /// `budget` configurations, and its deepest is given when it too proves the history
+    /// illegal; else this one's.
+    #[allow(clippy::type_complexity)]
+    fn stuck(&self, py: Python<'_>, budget: u64) -> PyResult<(Vec<u32>, u32, Option<u32>, Vec<u32>, Option<u32>)> {
+        let mut deepest = (self.best_path.clone(), self.best_state);
+        if self.guard && self.observers.is_some() {
+            if let Some(mut unguarded) = self.fresh(false) {
+                if unguarded.search(py, budget)? == ILLEGAL {
+                    deepest = (unguarded.best_path, unguarded.best_state);
+                }
+            }
+        }
+        let (blocked, concurrent) = self.blocked(&deepest.0);
+        let source = blocked.and_then(|b| self.sources.get(b as usize)).filter(|s| **s >= 0);
+        Ok((deepest.0, deepest.1, blocked, concurrent, source.map(|s| *s as u32)))
+    }
+
+    /// Per entry (invocation index, completion index or -1): set when this core prepared
+    /// the entries itself (`prepare_registers`), empty otherwise.
+    fn spans(&self) -> Vec<(u32, i64)> {
+        self.spans.clone()
+    }
+
+    /// Per entry, the entries that must be linearized before it (sorted): for tests.
+    fn predecessors(&self) -> Vec<Vec<u32>> {
+        self.preds
+            .iter()
+            .map(|p| match p {
+                None => Vec::new(),
+                Some(p) => {
+                    let mut out: Vec<u32> = p.unknown.to_vec();
+                    for (w, word) in p.words.iter().enumerate() {
+                        let mut bits = *word;
+                        while bits != 0 {
+                            out.push(((p.first + w) * 64 + bits.trailing_zeros() as usize) as u32);
+                            bits &= bits - 1;
+                        }
+                    }
+                    out.sort_unstable();
+                    out
+                }
+            })
+            .collect()
+    }
+}
+
+fn native_stepper(kind: &str, init: Vec<u32>, ops: Vec<Vec<u32>>, n: usize) -> PyResult<(Stepper, u32)> {
+    if ops.len() != n || ops.iter().any(|op| op.is_empty()) {
+        return Err(PyValueError::new_err("one non-empty op per entry"));
+    }
+    match kind {
+        "register" => {
+            let bad = |op: &Vec<u32>| match op[0] {
+                NOP | NEVER => false,
+                REG_READ | REG_WRITE | REG_MISMATCH => op.len() != 2,
+                REG_CAS => op.len() != 3,
+                _ => true,
+            };
+            if init.len() != 1 || ops.iter().any(bad) {
+                return Err(PyValueError::new_err("bad register ops"));
+            }
+            Ok((Stepper::Native { model: NativeModel::Register, ops }, init[0]))
+        }
+        "table" => {
+            let bad = |op: &Vec<u32>| match op[0] {
+                NOP | NEVER | SEQ_READ | SEQ_PUT | SEQ_APPEND => false,
+                SET_ADD => op.len() != 2,
+                TXN => !(op.len() - 1).is_multiple_of(3),
+                _ => true,
+            };
+            if ops.iter().any(bad) {
+                return Err(PyValueError::new_err("bad table ops"));
+            }
+            let mut ids = HashMap::default();
+            ids.insert(init.clone(), 0);
+            let model = NativeModel::Table { states: vec![init], ids };
+            Ok((Stepper::Native { model, ops }, 0))
+        }
+        _ => Err(PyValueError::new_err(format!("unknown native model {kind}"))),
+    }
 }
 
 #[pymodule]
 fn _wgl(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Core>()?;
+    m.add_function(wrap_pyfunction!(prepare::prepare_registers, m)?)?;
     Ok(())
 }

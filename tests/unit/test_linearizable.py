@@ -13,6 +13,7 @@ from faultline.checkers import native
 from faultline.checkers.linearizable import Linearizable, check_linearizable
 from faultline.checkers.models import CAS_MISMATCH, get_model
 from faultline.checkers.prepare import entries_for, partition
+from faultline.core.errors import BadInputError
 from faultline.core.history import History
 from faultline.core.op import FAIL, INFO, INVOKE, OK, Op
 
@@ -492,3 +493,73 @@ def test_kv_values_that_are_not_strings_are_stepped_in_python():
     entries = entries_for(model, partition(model, history)[None], prune=False)
     assert native.NativeSearch(model, entries).steps_in_python is True
     assert check_linearizable(history, model, prune=False).valid is True
+
+
+# -- the core's own preparation of register histories -----------------------------------
+def _python_prepared(model, history):
+    """What prepare.py and order.py make of ``history``: per key (calls, rets, required,
+    predecessors, contradiction), the reference for native.prepare_registers."""
+    from faultline.checkers.independent import per_key_if_keyed
+    from faultline.checkers.order import contradiction
+
+    model = per_key_if_keyed(model, history)
+    out = {}
+    for key, pairs in partition(model, history).items():
+        entries = entries_for(model, pairs)
+        preds = [[i for i in range(len(entries)) if e.preds >> i & 1] for e in entries]
+        out[key] = (len(pairs), [(e.call, e.ret if e.required else -1, e.required)
+                                 for e in entries], preds, contradiction(entries))
+    return out
+
+
+def _native_prepared(model, history):
+    _, keys = native.prepare_registers(model, history, prune=True)
+    out = {}
+    for key, count, core, clash in keys:
+        spans = [(call, ret if ret >= 0 and required else -1, required) for (call, ret), required
+                 in zip(core.spans(), _required(history, core.spans()))]
+        out[key] = (count, spans, core.predecessors(), clash)
+    return out
+
+
+def _required(history, spans):
+    return [ret >= 0 and (history[ret].type == OK or history[ret].error == CAS_MISMATCH)
+            for _, ret in spans]
+
+
+@needs_core
+@pytest.mark.parametrize("seed", range(6))
+def test_the_core_prepares_generated_register_histories_as_python_does(seed):
+    from faultline.checkers.generate import register_history
+
+    history = register_history(ops=600, keys=1 + seed % 3, processes=10 + 5 * seed,
+                               unknown=0.05 * (seed % 2), stale_reads=seed % 3, seed=seed)
+    model = get_model("cas-register")
+    assert _native_prepared(model, history) == _python_prepared(model, history)
+
+
+@needs_core
+@settings(max_examples=300, deadline=None)
+@given(case=st.one_of(unique_register_ops(max_ops=8), register_ops(max_ops=7)),
+       initial=st.sampled_from([None, 0, 10]), keyed=st.booleans(), nemesis=st.booleans())
+def test_the_core_prepares_random_register_histories_as_python_does(case, initial, keyed,
+                                                                    nemesis):
+    history = build(*case)
+    ops = [op.with_(key=op.process % 2) if keyed else op for op in history]
+    if nemesis:
+        ops.insert(len(ops) // 2, Op(type=INFO, f="kill", value=None, process="nemesis"))
+    history = History(ops)
+    model = get_model("cas-register", initial=initial)
+    assert _native_prepared(model, history) == _python_prepared(model, history)
+
+
+@needs_core
+def test_the_core_leaves_other_values_and_unknown_ops_to_python():
+    model = get_model("cas-register")
+    floats = build([("write", 1.0, OK, 1.0, None), ("read", None, OK, 1, None)], range(4))
+    unknown_f = build([("write", 1, OK, 1, None), ("incr", 1, OK, 1, None)], range(4))
+    assert native.prepare_registers(model, floats, prune=True) is None
+    assert native.prepare_registers(model, unknown_f, prune=True) is None
+    assert check_linearizable(floats, model).valid is True  # 1.0 == 1, as in Python
+    with pytest.raises(BadInputError, match="no operation 'incr'"):
+        check_linearizable(unknown_f, model)
