@@ -25,23 +25,43 @@ from faultline.cluster.protocol import Grudge, PeerExecable, supports
 CHAIN = "FAULTLINE"
 
 
-def partition_script(drop_from: Sequence[str]) -> str:
-    """Shell script that makes a node drop packets from ``drop_from`` (IPs), replacing
-    whatever grudge our chain held before."""
+def chain_script(chain: str, rules: Sequence[str], hook: str = "INPUT") -> str:
+    """Shell script that makes our ``chain`` hold exactly ``rules`` (iptables rule specs
+    without ``-A chain``), jumped to from the top of the built-in chain ``hook``: created
+    when absent, flushed of what it held before. What every fault kept in a chain of
+    ours shares (the partition's, the client partition's,
+    :mod:`faultline.cluster.client_partition`)."""
     lines = [
-        f"iptables -w -N {CHAIN} 2>/dev/null || iptables -w -F {CHAIN}",
-        f"iptables -w -C INPUT -j {CHAIN} 2>/dev/null || iptables -w -I INPUT 1 -j {CHAIN}",
+        f"iptables -w -N {chain} 2>/dev/null || iptables -w -F {chain}",
+        f"iptables -w -C {hook} -j {chain} 2>/dev/null || iptables -w -I {hook} 1 -j {chain}",
     ]
-    lines += [f"iptables -w -A {CHAIN} -s {shlex.quote(ip)} -j DROP" for ip in sorted(drop_from)]
+    lines += [f"iptables -w -A {chain} {rule}" for rule in rules]
     return "set -e\n" + "\n".join(lines)
 
 
-HEAL_SCRIPT = "\n".join([
-    f"while iptables -w -D INPUT -j {CHAIN} 2>/dev/null; do :; done",
-    f"if iptables -w -n -L {CHAIN} >/dev/null 2>&1; then",
-    f"  iptables -w -F {CHAIN} && iptables -w -X {CHAIN}",
-    "fi",
-])
+def heal_script(chain: str, hook: str = "INPUT") -> str:
+    """Shell script that removes our ``chain`` and every jump to it from ``hook``;
+    succeeds when they are absent (idempotent, safe after a crash)."""
+    return "\n".join([
+        f"while iptables -w -D {hook} -j {chain} 2>/dev/null; do :; done",
+        f"if iptables -w -n -L {chain} >/dev/null 2>&1; then",
+        f"  iptables -w -F {chain} && iptables -w -X {chain}",
+        "fi",
+    ])
+
+
+def list_script(chain: str, hook: str = "INPUT") -> str:
+    """Shell script printing our ``chain``'s rules and the jumps to it (``iptables -S``)."""
+    return f"iptables -w -S {chain} 2>/dev/null; iptables -w -S {hook} | grep -- '-j {chain}$' || true"
+
+
+def partition_script(drop_from: Sequence[str]) -> str:
+    """Shell script that makes a node drop packets from ``drop_from`` (IPs), replacing
+    whatever grudge our chain held before."""
+    return chain_script(CHAIN, [f"-s {shlex.quote(ip)} -j DROP" for ip in sorted(drop_from)])
+
+
+HEAL_SCRIPT = heal_script(CHAIN)
 """Shell script that removes our chain and the jump to it; succeeds when they are absent."""
 
 PROBE_SCRIPT = f"""
@@ -54,7 +74,7 @@ fi
 """
 """Answers ``yes`` when the node can partition itself (creates and deletes a chain)."""
 
-LIST_SCRIPT = f"iptables -w -S {CHAIN} 2>/dev/null; iptables -w -S INPUT | grep -- '-j {CHAIN}' || true"
+LIST_SCRIPT = list_script(CHAIN)
 
 
 class IptablesPartitioner:

@@ -54,7 +54,7 @@ class Bare:
 
 
 def test_every_built_in_fault_is_a_fault_with_a_label_and_a_colour():
-    assert set(FAULTS.names()) == {"partition", "kill", "pause", "clock", "packet"}
+    assert set(FAULTS.names()) == {"partition", "client-partition", "kill", "pause", "clock", "packet"}
     for fault in FAULTS:
         assert isinstance(fault, Fault)
         assert fault.label and fault.colour.startswith("#")
@@ -81,7 +81,7 @@ def test_heal_cluster_heals_a_registered_fault_in_rank_order():
     with FAULTS.registered(meteor(log, heal_rank=25)):
         assert list(heal_cluster(Bare())) == ["meteor"]  # Bare can have nothing else
         done = heal_cluster(ExecCluster())
-    assert list(done) == ["pause", "kill", "meteor", "partition", "packet", "clock"]
+    assert list(done) == ["pause", "kill", "meteor", "partition", "client-partition", "packet", "clock"]
     assert done["meteor"] == "cleared"
     assert list(heal_cluster(Bare())) == []
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from faultline import cli
-from faultline.cluster import clock, packet, partition
+from faultline.cluster import client_partition, clock, packet, partition
 from faultline.core.errors import BadInputError, PreflightError
 from faultline.faults import package, preflight
 from faultline.faults.heal import heal_cluster, heal_run
@@ -78,11 +78,12 @@ def test_composed_setup_stops_before_any_fault_when_preflight_fails():
 def test_heal_cluster_undoes_every_kind_of_fault_in_order():
     cluster = ExecCluster()
     done = heal_cluster(cluster)
-    assert list(done) == ["pause", "kill", "partition", "packet", "clock"]
+    assert list(done) == ["pause", "kill", "partition", "client-partition", "packet", "clock"]
     for node in cluster.nodes:  # each node resumed before it is started
         assert [w for w, n in cluster.calls if n == node] == ["resume", "start"]
     ran = {script: sorted(n for n, s in cluster.scripts if s == script)
-           for script in (partition.HEAL_SCRIPT, packet.HEAL_SCRIPT, clock.WRITE_SCRIPT)}
+           for script in (partition.HEAL_SCRIPT, client_partition.HEAL_SCRIPT, packet.HEAL_SCRIPT,
+                          clock.WRITE_SCRIPT)}
     assert all(nodes == cluster.nodes for nodes in ran.values())  # each heal on every node
     assert done["clock"] == {n: 0.0 for n in cluster.nodes}
 
