@@ -141,7 +141,10 @@ class _Writes:
                     self.at[revision], self.acked_by[revision] = events, op
 
 
-class _Report:
+class Report:
+    """Anomalies found: counted, a few examples kept per kind, and when each kind was
+    first shown (the ``completed_s`` of the session ref an anomaly names)."""
+
     def __init__(self) -> None:
         self.found: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.counts: dict[str, int] = defaultdict(int)
@@ -156,7 +159,7 @@ class _Report:
                                      "explanation": text})
 
 
-def _sessions(history: History) -> list[tuple[Op, Op]]:
+def watch_sessions(history: History) -> list[tuple[Op, Op]]:
     """(invoke, ok completion) of every watch session, in completion order."""
     open_: dict[Any, Op] = {}
     out = []
@@ -174,8 +177,8 @@ def check_watch_stream(history: History) -> Result:
     """The watch checker (the module doc). Valid when no anomaly is found; unknown when
     the history has no watch session that delivered an event."""
     writes = _Writes(history)
-    sessions = _sessions(history)
-    report = _Report()
+    sessions = watch_sessions(history)
+    report = Report()
     observed: dict[int, tuple] = {}
     delivered: list[tuple[dict, list, Mapping]] = []
     events_total = 0
@@ -242,7 +245,7 @@ def _by_revision(flat: list) -> dict[int, tuple]:
     return {r: tuple(sorted(es, key=repr)) for r, es in grouped.items()}
 
 
-def _check_order(flat: list, ref: Mapping, report: _Report) -> None:
+def _check_order(flat: list, ref: Mapping, report: Report) -> None:
     seen: set[tuple] = set()
     batch_of: dict[int, int] = {}
     previous = None
@@ -264,7 +267,7 @@ def _check_order(flat: list, ref: Mapping, report: _Report) -> None:
 
 
 def _check_contents(flat: list, ref: Mapping, writes: _Writes, observed: Mapping[int, tuple],
-                    report: _Report) -> None:
+                    report: Report) -> None:
     for revision, events in _by_revision(flat).items():
         expected = writes.at.get(revision)
         if expected is not None:
@@ -326,7 +329,7 @@ def _unexplained(events: tuple, writes: _Writes) -> tuple[str, str] | None:
 
 
 def _check_coverage(flat: list, ref: Mapping, value: Mapping, known: list[int],
-                    writes: _Writes, observed: Mapping[int, tuple], report: _Report) -> None:
+                    writes: _Writes, observed: Mapping[int, tuple], report: Report) -> None:
     start = int(value.get("from") or 0)
     compacted = int(value.get("compacted") or 0)
     if compacted:
@@ -368,7 +371,7 @@ def _skip_kind(skipped: list[int], ref: Mapping, writes: _Writes,
 
 
 def _check_compaction_error(compacted: int, start: int, ref: Mapping, writes: _Writes,
-                            report: _Report) -> None:
+                            report: Report) -> None:
     asked = any(r == compacted and inv_i < ref["index"] for r, inv_i, _ in writes.compactions)
     if not asked or start >= compacted:
         report.add("unjustified-compaction", ref, f"told revision {compacted} was compacted "
@@ -383,5 +386,5 @@ class WatchStreamChecker:
         return check_watch_stream(history)
 
 
-__all__ = ["ANOMALY_TYPES", "KIND", "WatchStreamChecker", "check_watch_stream",
-           "resume_revision", "write_events"]
+__all__ = ["ANOMALY_TYPES", "EXAMPLES", "KIND", "Report", "WatchStreamChecker",
+           "check_watch_stream", "resume_revision", "watch_sessions", "write_events"]

@@ -24,6 +24,13 @@ Final phase: every watcher resumes once more, until the highest revision an ackn
 write returned, so each member's stream is checked to the end of the test.
 
 Checking: :class:`~faultline.checkers.watch_stream.WatchStreamChecker` (kind ``watch``).
+
+On ZooKeeper (:data:`DATA_WATCH_DBS`) watches are one-time data watches, not streams
+from a revision (:mod:`faultline.dbs.zookeeper.watch_client`): writers ``put`` one key
+or run a ``txn`` (a multi) of 1-3 puts, nothing else (no deletes, no reads, no
+compaction); each watcher's session watches every key, re-arming a key's watch by a read
+after each of its events; no final phase. Checked by
+:class:`~faultline.checkers.zk_watch.ZkWatchChecker` (kind ``watch`` too).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from faultline.checkers.watch_stream import WatchStreamChecker, resume_revision
+from faultline.checkers.zk_watch import ZkWatchChecker
 from faultline.core.generator.context import Context
 from faultline.core.generator.protocol import PENDING, OpResult, fill_op
 from faultline.core.history import History
@@ -46,6 +54,8 @@ it; historical sessions start at most COMPACT_LAG revisions below the last compa
 asked for, so some of them meet it and some do not."""
 DEFAULT_NODES = 3
 WRITE_FS = frozenset({"put", "delete", "txn"})
+DATA_WATCH_DBS = frozenset({"zookeeper"})
+"""The dbs whose watches are one-time data watches on keys (the module doc)."""
 
 WATCH_SESSION_S = Option("watch_session_s", 1.5, "seconds a watch session stays open "
                          "before the watcher resumes with a new one", float, minimum=0.1,
@@ -79,6 +89,8 @@ class WatchGenerator:
     compacted: int = 0
     probe: int | None = None
     """A compaction revision the next watch session starts at (then None)."""
+    data_watches: bool = False
+    """ZooKeeper's one-time data watches: puts and multi-puts only, sessions over the keys."""
 
     def op(self, test: Mapping[str, Any], ctx: Context) -> OpResult:
         if not ctx.has_free_process():
@@ -104,6 +116,10 @@ class WatchGenerator:
         return filled, replace(self, next_value=self.next_value + used)
 
     def _watch(self, i: int, ctx: Context) -> OpResult:
+        if self.data_watches:
+            filled = fill_op({"f": "watch", "value": {"keys": list(range(WATCH_KEYS))},
+                              "process": ctx.workers[self.watchers[i]]}, ctx)
+            return (PENDING, self) if filled is None else (filled, self)
         start = self.resume[i]
         value: dict[str, Any] = {"from": start}
         first = self.first_revision
@@ -122,6 +138,11 @@ class WatchGenerator:
         """(f, mops, values used) of the next write."""
         value = self.next_value
         roll = rng.random()
+        if self.data_watches:
+            keys = [rng.randrange(WATCH_KEYS)] if roll < 0.5 else \
+                rng.sample(range(WATCH_KEYS), rng.randint(1, 3))
+            return ("put" if roll < 0.5 else "txn",
+                    [["put", k, value + j] for j, k in enumerate(keys)], len(keys))
         if roll < 0.45:
             return "put", [["put", rng.randrange(WATCH_KEYS), value]], 1
         if roll < 0.6:
@@ -143,7 +164,7 @@ class WatchGenerator:
         return "txn", mops, value - self.next_value
 
     def update(self, test: Mapping[str, Any], ctx: Context, event: Op) -> "WatchGenerator":
-        if event.type != OK:
+        if event.type != OK or self.data_watches:
             return self
         if event.f in WRITE_FS:
             revision = int(event.value["revision"])
@@ -195,13 +216,18 @@ class WatchWorkload:
 
     def generator(self, test: Mapping[str, Any]) -> WatchGenerator:
         watchers = watcher_threads(test)
+        if test.get("db") in DATA_WATCH_DBS:
+            return WatchGenerator(watchers, (None,) * len(watchers), 0.0, 0, data_watches=True)
         return WatchGenerator(watchers, (None,) * len(watchers),
                               float(option(test, WATCH_HISTORICAL)),
                               int(float(option(test, WATCH_COMPACT_EVERY_S)) * 1e9),
                               next_compact_ns=int(float(option(test, WATCH_COMPACT_EVERY_S)) * 1e9))
 
     def final_generator(self, test: Mapping[str, Any], history: History) -> FinalWatches | None:
-        """Every watcher resumes once more, until the highest acknowledged revision."""
+        """Every watcher resumes once more, until the highest acknowledged revision (none
+        with data watches: the module doc)."""
+        if test.get("db") in DATA_WATCH_DBS:
+            return None
         concurrency = int(test.get("concurrency") or 1)
         until = 0
         resume: dict[int, int | None] = {}
@@ -216,12 +242,12 @@ class WatchWorkload:
             return None
         return FinalWatches(tuple((t, resume.get(t)) for t in watcher_threads(test)), until)
 
-    def checker(self, test: Mapping[str, Any]) -> WatchStreamChecker:
-        return WatchStreamChecker()
+    def checker(self, test: Mapping[str, Any]) -> WatchStreamChecker | ZkWatchChecker:
+        return ZkWatchChecker() if test.get("db") in DATA_WATCH_DBS else WatchStreamChecker()
 
 
 WORKLOAD = WatchWorkload()
 
-__all__ = ["COMPACT_LAG", "FinalWatches", "WATCH_COMPACT_EVERY_S", "WATCH_HISTORICAL",
+__all__ = ["COMPACT_LAG", "DATA_WATCH_DBS", "FinalWatches", "WATCH_COMPACT_EVERY_S", "WATCH_HISTORICAL",
            "WATCH_KEYS", "WATCH_SESSION_S", "WatchGenerator", "WatchWorkload", "WORKLOAD",
            "watcher_threads"]

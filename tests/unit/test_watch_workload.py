@@ -176,3 +176,24 @@ def test_a_call_that_ended_before_the_create_request_is_classified_by_its_status
     stub.call = Ended([])
     kind, error = asyncio.run(watch_session(stub, b"p/w/", 2, until=None, duration_s=0.5))
     assert kind == "fail" and error.startswith("not-sent")
+
+
+def test_on_zookeeper_writers_only_put_and_watchers_watch_every_key():
+    from faultline.checkers.zk_watch import ZkWatchChecker
+    from faultline.workloads.watch import WATCH_KEYS
+    zk = {**TEST, "db": "zookeeper"}
+    gen = WORKLOAD.generator(zk)
+    op, gen = gen.op(zk, initial_context(6, seed=1, nemesis=False))
+    assert op["f"] == "watch" and op["value"] == {"keys": list(range(WATCH_KEYS))}
+    ctx = initial_context(6, seed=3, nemesis=False, time=20_000_000_000).restrict(
+        lambda t: t not in (0, 1, 2))
+    values, fs = [], set()
+    for _ in range(200):
+        op, gen = gen.op(zk, ctx)
+        fs.add(op["f"])
+        assert {m[0] for m in op["value"]["mops"]} == {"put"}
+        assert 1 <= len(op["value"]["mops"]) <= 3
+        values += [m[2] for m in op["value"]["mops"]]
+    assert fs == {"put", "txn"} and len(values) == len(set(values))  # no compaction
+    assert WORKLOAD.final_generator(zk, History([])) is None
+    assert isinstance(WORKLOAD.checker(zk), ZkWatchChecker)

@@ -1,5 +1,6 @@
 """ZooKeeper 3.8: its descriptor (:data:`DB`), its register client and its transactional one
-(:mod:`faultline.dbs.zookeeper.txn_client`: list-append, rw-register).
+(:mod:`faultline.dbs.zookeeper.txn_client`: list-append, rw-register), and the set, lock
+and watch clients.
 
 One transport, ``kazoo`` (kazoo bridged into asyncio, :mod:`faultline.dbs.zookeeper.client`).
 Reads are ``sync`` (default: a ``sync`` before each ``get``) or ``plain`` (may be stale).
@@ -26,7 +27,8 @@ DB = Database(
              "list-append": {"kazoo": "faultline.dbs.zookeeper.txn_client:list_append_client_factory"},
              "rw-register": {"kazoo": "faultline.dbs.zookeeper.txn_client:rw_register_client_factory"},
              "set": {"kazoo": "faultline.dbs.zookeeper.set_client:zookeeper_set_client_factory"},
-             "lock": {"kazoo": "faultline.dbs.zookeeper.lock_client:zookeeper_lock_client_factory"}},
+             "lock": {"kazoo": "faultline.dbs.zookeeper.lock_client:zookeeper_lock_client_factory"},
+             "watch": {"kazoo": "faultline.dbs.zookeeper.watch_client:zookeeper_watch_client_factory"}},
     # Writes (multi included) are linearizable; a read is up to date only after a sync,
     # otherwise it may be stale: sequentially consistent, so only serializable.
     txn_models={"sync": ("strict-serializable",), "plain": ("serializable",)},

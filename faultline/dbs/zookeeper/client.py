@@ -79,6 +79,8 @@ class ZooKeeperClient:
     """What ``open`` instantiates (unit tests substitute a scripted fake)."""
     session_timeout_s: float = SESSION_TIMEOUT_S
     """The session timeout ``open`` asks for (the lock client's is the test's lock TTL)."""
+    handler_class: Callable[[], Any] = InlineCallbackHandler
+    """The kazoo handler ``open`` gives the session (the watch client's keeps wire order)."""
 
     def __init__(self, *, read_mode: str, prefix: str, timeout_s: float):
         if read_mode not in ZOOKEEPER.read_modes:
@@ -102,7 +104,7 @@ class ZooKeeperClient:
         retry = KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=1.0)
         self._zk = self.kazoo_class(hosts=f"{host}:{port}", timeout=self.session_timeout_s,
                                     connection_retry=retry, randomize_hosts=False,
-                                    handler=InlineCallbackHandler())
+                                    handler=self.handler_class())
         try:
             # Bounded by the request deadline, which the runner keeps below the worker's
             # op timeout: a failed open is then reported by us, not cut short mid-close.

@@ -1,5 +1,6 @@
-"""The section of a watch result (:func:`faultline.checkers.watch_stream.check_watch_stream`):
-the sessions and events checked, each anomaly kind found with its examples (the session,
+"""The section of a watch result (:func:`faultline.checkers.watch_stream.check_watch_stream`,
+and ZooKeeper's :func:`faultline.checkers.zk_watch.check_zk_watch`): the sessions and
+events checked, each anomaly kind found with its examples (the session,
 its member and start revision, what was wrong), and what the stream could not vouch for
 (broken, compacted and unfinished sessions)."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from faultline.checkers.watch_stream import ANOMALY_TYPES, KIND
+from faultline.checkers.zk_watch import ANOMALY_TYPES as ZK_ANOMALY_TYPES
 from faultline.core.history import History
 from faultline.render.markup import render_template
 from faultline.render.sections import Section
@@ -28,8 +30,14 @@ MEANINGS = {
                          "(etcd-io/etcd#18667)",
     "wrong-historical-read": "a txn's read at an earlier revision that contradicts the writes "
                              "(the 'from' column is the revision it read at)",
+    # ZooKeeper's one-time data watches (faultline.checkers.zk_watch); revision: a zxid
+    "missed-event": "a reply showed a watched znode's change (zxid) before its watch event",
+    "stale-after-event": "the read after a znode's event showed data no newer than before it",
+    "went-back": "a read older than an earlier one of the same session",
+    "unexpected-value": "a value never written, or written by a write that failed",
 }
 STATS = (("sessions", "watch sessions"), ("events", "events delivered"),
+         ("reads", "reads that set a watch"), ("acknowledged_writes", "acknowledged writes"),
          ("revisions", "revisions with events"), ("acknowledged_revisions",
                                                   "of them returned by an acknowledged write"),
          ("historical_sessions", "sessions started at a historical revision"),
@@ -44,7 +52,7 @@ def render(name: str, result: Mapping[str, Any], history: History | None = None)
     anomalies = result.get("anomalies") or {}
     kinds = [{"name": k, "meaning": MEANINGS.get(k, ""), "count": counts.get(k, len(anomalies[k])),
               "examples": anomalies[k]}
-             for k in list(ANOMALY_TYPES) + sorted(set(anomalies) - set(ANOMALY_TYPES))
+             for k in dict.fromkeys([*ANOMALY_TYPES, *ZK_ANOMALY_TYPES, *sorted(anomalies)])
              if k in anomalies]
     return render_template(
         "watch.html", result_name=name, result=result, kinds=kinds,
