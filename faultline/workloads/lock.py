@@ -18,7 +18,8 @@ Ops (what the clients implement; ``key`` is the lock's key, an int):
 - ``{"f": "read"}``: the counter, read once the cluster has healed (the final read).
 
 Generation: thread ``t`` works on lock ``t % lock_keys``; each process cycles acquire
-(again after a ``fail``) -> incr -> release (again after a ``fail``) -> acquire. A
+(again after a ``fail``) -> incr, ``lock_incrs`` times while they succeed (a holder's
+job of several guarded steps) -> release (again after a ``fail``) -> acquire. A
 process whose op ended ``info`` is replaced and its successor starts with acquire; the
 db client closes the old one's session or lease, which frees a lock it may have held.
 
@@ -44,22 +45,26 @@ from faultline.workloads.txn_support import option
 
 LOCK_KEYS = Option("lock_keys", 1, "locks the clients contend for (thread t uses lock t "
                    "mod N)", int, minimum=1, maximum=100, metavar="N")
+LOCK_INCRS = Option("lock_incrs", 1, "guarded increments per hold: a holder's job, cut short "
+                    "by an incr that fails", int, minimum=1, maximum=1000, metavar="N")
 LOCK_TTL_S = Option("lock_ttl_s", DEFAULT_LOCK_TTL_S, "etcd: the lock lease's TTL; ZooKeeper: the lock "
                     "session's timeout (seconds; ZooKeeper allows 4 to 40 with tickTime 2 s)",
                     float, minimum=1, maximum=60, metavar="S")
 
 _NEXT = {(ACQUIRE, OK): INCR, (ACQUIRE, FAIL): ACQUIRE, (INCR, OK): RELEASE,
          (INCR, FAIL): RELEASE, (RELEASE, OK): ACQUIRE, (RELEASE, FAIL): RELEASE}
-"""A process' next op after (its op, how it ended); ``info`` retires the process."""
+"""A process' next op after (its op, how it ended), an ok incr's when it was the hold's
+last; ``info`` retires the process."""
 
 
 @dataclass(frozen=True, slots=True)
 class LockGenerator:
-    """Infinite; bound it with ``time_limit``. ``next_f`` holds (process, next f) for the
-    processes not at the start of their cycle (acquire)."""
+    """Infinite; bound it with ``time_limit``. ``next_f`` holds (process, next f, incrs
+    done in this hold) for the processes not at the start of their cycle (acquire)."""
 
     lock_keys: int
-    next_f: tuple[tuple[Any, str], ...] = ()
+    incrs_per_hold: int = 1
+    next_f: tuple[tuple[Any, str, int], ...] = ()
 
     def op(self, test: Mapping[str, Any], ctx: Context) -> OpResult:
         free = [t for t in ctx.free_threads if is_client_thread(t)]
@@ -67,7 +72,7 @@ class LockGenerator:
             return PENDING, self
         t = free[0] if len(free) == 1 else ctx.rng.choice(free)
         process = ctx.workers[t]
-        f = dict(self.next_f).get(process, ACQUIRE)
+        f = next((nf for p, nf, _ in self.next_f if p == process), ACQUIRE)
         filled = fill_op({"f": f, "value": None, "key": t % self.lock_keys,
                           "process": process}, ctx)
         return (PENDING, self) if filled is None else (filled, self)
@@ -75,21 +80,27 @@ class LockGenerator:
     def update(self, test: Mapping[str, Any], ctx: Context, event: Op) -> "LockGenerator":
         if event.type == INVOKE or event.f not in (ACQUIRE, INCR, RELEASE):
             return self
-        rest = tuple((p, f) for p, f in self.next_f if p != event.process)
+        done = next((n for p, _, n in self.next_f if p == event.process), 0)
+        rest = tuple(entry for entry in self.next_f if entry[0] != event.process)
         nxt = None if event.type == INFO else _NEXT.get((event.f, event.type))
+        if event.f == INCR and event.type == OK:
+            done += 1
+            if done < self.incrs_per_hold:
+                nxt = INCR
         if nxt is None or nxt == ACQUIRE:
-            return LockGenerator(self.lock_keys, rest)
-        return LockGenerator(self.lock_keys, rest + ((event.process, nxt),))
+            return LockGenerator(self.lock_keys, self.incrs_per_hold, rest)
+        return LockGenerator(self.lock_keys, self.incrs_per_hold,
+                             rest + ((event.process, nxt, done if nxt == INCR else 0),))
 
 
 class LockWorkload:
     """The lock workload (the module docstring says what it does)."""
 
     name = "lock"
-    options = (LOCK_KEYS, LOCK_TTL_S)
+    options = (LOCK_KEYS, LOCK_INCRS, LOCK_TTL_S)
 
     def generator(self, test: Mapping[str, Any]) -> LockGenerator:
-        return LockGenerator(int(option(test, LOCK_KEYS)))
+        return LockGenerator(int(option(test, LOCK_KEYS)), int(option(test, LOCK_INCRS)))
 
     def final_generator(self, test: Mapping[str, Any], history: History) -> Any:
         """One read of each lock's counter."""
@@ -102,4 +113,4 @@ class LockWorkload:
 
 WORKLOAD = LockWorkload()
 
-__all__ = ["LOCK_KEYS", "LOCK_TTL_S", "LockGenerator", "LockWorkload", "WORKLOAD"]
+__all__ = ["LOCK_INCRS", "LOCK_KEYS", "LOCK_TTL_S", "LockGenerator", "LockWorkload", "WORKLOAD"]

@@ -7,6 +7,7 @@ import asyncio
 import json
 
 import pytest
+from kazoo import exceptions as kx
 from kazoo.protocol.states import KazooState
 from test_set_clients import ScriptedConnection
 from test_zookeeper_client import FakeKazoo, run
@@ -171,3 +172,62 @@ def test_zk_a_lock_not_taken_in_time_is_unknown():
 def test_zk_sequence_numbers():
     assert sequence_of("_c_1f-lock-0000000042") == 42
     assert sequence_of(None) is None and sequence_of("odd") is None
+
+
+# ---- the guarded work of a holder that never checks (kazoo's client.retry) -------------
+
+FAST_LOSS = "fast-loss"  # test_zookeeper_client's: sent, failed with ConnectionLoss at once
+
+
+def zk_run(scenario, timeout_s=2.0):
+    run("sync", scenario, timeout_s=timeout_s, client_class=ScriptedLockClient)
+
+
+def test_zk_incr_waits_out_a_lost_connection_and_an_expired_session():
+    async def scenario(client, zk):
+        await zk_do(client, "acquire")
+        zk.znodes["/t/lock-counter/0"] = (b"4", 0)
+        zk.inject["sync"] = [FAST_LOSS, kx.SessionExpiredError()]
+        zk.inject["set"] = [FAST_LOSS]
+        for listener in zk.listeners:  # kazoo opened a new session: the holder goes on
+            listener(KazooState.LOST)
+        assert await zk_do(client, "incr") == (OK, [4, 5], None)
+        assert zk.calls.count("sync") == 3 and zk.calls.count("set") == 2
+        assert zk.znodes["/t/lock-counter/0"][0] == b"5"
+        kind, _, error = await zk_do(client, "release")
+        assert kind == INFO and error.startswith(LOCK_LOST)
+    zk_run(scenario)
+
+
+def test_zk_incr_retries_while_not_connected_until_the_session_is_back():
+    async def scenario(client, zk):
+        await zk_do(client, "acquire")
+        zk.connected = False
+        asyncio.get_running_loop().call_later(0.5, setattr, zk, "connected", True)
+        assert await zk_do(client, "incr") == (OK, [0, 1], None)
+    zk_run(scenario)
+
+
+def test_zk_incr_that_never_reads_is_fail_and_one_whose_write_was_lost_is_info():
+    async def scenario(client, zk):
+        await zk_do(client, "acquire")
+        zk.connected = False
+        kind, value, error = await zk_do(client, "incr")
+        assert (kind, value) == (FAIL, None) and error.startswith("not-sent")
+        zk.connected = True
+        zk.znodes["/t/lock-counter/0"] = (b"0", 0)
+        zk.inject["set"] = [kx.ConnectionLoss()]  # sent, then the session is not back in time
+        asyncio.get_running_loop().call_later(0.05, setattr, zk, "connected", False)
+        kind, value, error = await zk_do(client, "incr")
+        assert (kind, value) == (INFO, [0, 1]) and error.startswith("EarlierAttemptUnknown")
+        assert zk.calls.count("set") == 1
+    zk_run(scenario, timeout_s=1.0)
+
+
+def test_zk_incr_does_not_retry_a_definite_error():
+    async def scenario(client, zk):
+        await zk_do(client, "acquire")
+        zk.inject["get"] = [kx.NoAuthError()]
+        assert await zk_do(client, "incr") == (FAIL, None, "NoAuthError")
+        assert zk.calls.count("get") == 1
+    zk_run(scenario)

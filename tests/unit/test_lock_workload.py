@@ -55,7 +55,7 @@ def _after(history, final, service):
 
 def test_registered_with_its_options():
     assert WORKLOADS.get("lock") is lock_workload
-    assert {o.name for o in lock_workload.options} == {"lock_keys", "lock_ttl_s"}
+    assert {o.name for o in lock_workload.options} == {"lock_keys", "lock_incrs", "lock_ttl_s"}
 
 
 def test_each_process_cycles_acquire_incr_release():
@@ -70,6 +70,32 @@ def test_each_process_cycles_acquire_incr_release():
         elif op.type != INVOKE:
             last[op.process] = (op.f, op.type)
     assert sum(op.f == "incr" and op.type == OK for op in history) > 20
+
+
+def test_a_hold_is_lock_incrs_increments_cut_short_by_a_failed_one():
+    base, incrs = lock_service(), [0]
+
+    def service(inv):  # every 7th incr fails: its hold ends there
+        if inv.f == "incr":
+            incrs[0] += 1
+            if incrs[0] % 7 == 0:
+                return FAIL, None
+        return base(inv)
+
+    history = run({"lock_incrs": 3}, service)
+    per_hold, holds = {}, []
+    for op in history:
+        if op.type == INVOKE or op.process == 1000:
+            continue
+        if op.f == "acquire" and op.type == OK:
+            per_hold[op.process] = []
+        elif op.f == "incr":
+            per_hold[op.process].append(op.type)
+        elif op.f == "release" and op.type == OK:
+            holds.append(per_hold.pop(op.process))
+    assert holds and all(h == [OK] * 3 or (h[-1] == FAIL and h[:-1] == [OK] * (len(h) - 1)
+                                           and len(h) <= 3) for h in holds), holds
+    assert [OK, OK, OK] in holds and any(h[-1] == FAIL for h in holds)
 
 
 def test_threads_share_locks_by_key():

@@ -12,11 +12,24 @@ Mapping (lock ``k`` is the znode ``/<key_prefix>/lock/<k>``; its guarded counter
   errors classify as the register client's.
 - incr -> read the counter (as the read mode says: ``sync`` first by default), then
   write read + 1 (``set``, ``create`` the first time), with no version check: nothing
-  but the lock guards it. A failed read is ``fail``; the write classifies as a write,
-  ``info`` carrying ``[read, wrote]``.
+  but the lock guards it. Each step is retried through connection loss and session
+  expiry until the op's deadline (:data:`RETRIED`), as by a holder whose calls go
+  through kazoo's ``client.retry``; the holder never asks whether it still holds the
+  lock. A read that never succeeded is ``fail``; the write classifies as a write,
+  ``info`` carrying ``[read, wrote]`` (also when a retry was never sent but an earlier
+  attempt was).
 - release -> ``Lock.release`` (delete the znode). When the session expired while held
   (kazoo reported it LOST since the acquire), the lock had been freed behind the
   holder's back: ``info`` with an error starting ``lock-lost``.
+
+The holder is a common user of the recipe, not a careful one. kazoo's ``Lock`` docs ask
+a holder to watch the connection state: SUSPENDED means the lock may be lost, LOST that
+it is. This holder only notes LOST (to label the release) and goes on: cut off from its
+server longer than the session timeout, its session expires on the servers, which delete
+its lock znode and hand the lock to the next in line; once the path is back, kazoo opens
+a new session on the same server and the holder's retried read-modify-write runs while
+another process holds the lock. That is the recipe's documented unsafety, what the
+``zookeeper-lock-client-partition`` scenario shows (docs/scenarios.md).
 - read -> the counter (the final read).
 
 Sessions, the kazoo bridge and the classification table are the register client's
@@ -27,21 +40,36 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping, TypeVar
 
+from kazoo import exceptions as kx
 from kazoo.exceptions import LockTimeout
 from kazoo.protocol.states import KazooState
 
 from faultline.core.op import FAIL, INFO, OK, Op
 from faultline.core.vocabulary import LOCK_LOST
-from faultline.dbs.client_support import (DEFAULT_LOCK_TTL_S, client_timeout, encode_value,
-                                          key_prefix, lock_ttl, read_mode)
+from faultline.dbs.client_support import (DEFAULT_LOCK_TTL_S, NOT_SENT_BACKOFF_S, client_timeout,
+                                          encode_value, key_prefix, lock_ttl, read_mode)
 from faultline.dbs.zookeeper import DB as ZOOKEEPER
 from faultline.dbs.zookeeper.client import (ZooKeeperClient, back_off_if_not_sent,
                                             classify_zk_error)
-from faultline.dbs.zookeeper.kazoo_bridge import in_daemon_thread
+from faultline.dbs.zookeeper.kazoo_bridge import NotSentError, in_daemon_thread
 
 LOCK_DIR, COUNTER_DIR = "lock", "lock-counter"
+RETRIED: tuple[type[Exception], ...] = (
+    kx.ConnectionLoss, kx.OperationTimeoutError, kx.SessionExpiredError, NotSentError)
+"""What the guarded work waits out: the errors kazoo's ``KazooRetry`` retries (connection
+loss, operation timeout and, by default, session expiry), and a request not sent because
+the session was not connected (kazoo itself would have queued it until it was)."""
+RETRY_DELAY_S = NOT_SENT_BACKOFF_S
+"""Between two attempts of a guarded step."""
+
+T = TypeVar("T")
+
+
+class EarlierAttemptUnknown(Exception):
+    """A retried write gave up on an attempt that was never sent, after an earlier one was
+    sent and lost with the connection: that one's outcome is unknown (``info``)."""
 
 
 def sequence_of(node: str | None) -> int | None:
@@ -69,7 +97,8 @@ class ZooKeeperLockClient(ZooKeeperClient):
         self._zk.add_listener(self._watch_session)
 
     def _watch_session(self, state: str) -> None:
-        """kazoo's thread: a LOST session took every ephemeral znode, the lock's too."""
+        """kazoo's thread: a LOST session took every ephemeral znode, the lock's too.
+        Noted for the release only: the holder goes on (the module doc)."""
         if state == KazooState.LOST and self._lock is not None and self._lost is None:
             self._lost = f"session expired while held (seen at {time.time():.3f})"
 
@@ -87,26 +116,52 @@ class ZooKeeperLockClient(ZooKeeperClient):
                 return await self._acquire(op)
             if f == "release":
                 return await self._release(op)
+            if f == "incr":
+                return await self._incr(op)
             read = await self._read_counter(op)
-            if isinstance(read, Op) or f == "read":
-                return read if isinstance(read, Op) else op.with_(type=OK, value=read,
-                                                                  node=self.node)
+            return read if isinstance(read, Op) else op.with_(type=OK, value=read, node=self.node)
         except Exception as e:  # noqa: BLE001 - every error of the last request is classified
             await back_off_if_not_sent(e)
             kind, error = classify_zk_error(f, e)
             return op.with_(type=kind, node=self.node, error=error)
+
+    async def _incr(self, op: Op) -> Op:
+        """The guarded read-modify-write, each step retried (:meth:`_retried`)."""
+        read = await self._read_counter(op, retried=True)
+        if isinstance(read, Op):
+            return read
+        data = encode_value(read + 1)
         try:
-            done = await self._write(op, f"{self._counters}/{op.key}", encode_value(read + 1))
+            done = await self._retried(lambda: self._write(op, f"{self._counters}/{op.key}", data))
         except Exception as e:  # noqa: BLE001 - classified as a write
             await back_off_if_not_sent(e)
-            kind, error = classify_zk_error(f, e)
+            kind, error = classify_zk_error(op.f, e)
             done = op.with_(type=kind, node=self.node, error=error)
         return done.with_(value=[read, read + 1] if done.type in (OK, INFO) else None)
 
-    async def _read_counter(self, op: Op) -> int | Op:
-        """The counter (0 when never written), or ``op`` failed: a read changed nothing."""
+    async def _retried(self, step: Callable[[], Awaitable[T]]) -> T:
+        """``await step()``, again after each :data:`RETRIED` error while the op's deadline
+        leaves time for another attempt; then the last error is raised
+        (:class:`EarlierAttemptUnknown` when it was never sent but an earlier one was)."""
+        sent = False
+        while True:
+            try:
+                return await step()
+            except RETRIED as e:
+                sent = sent or not isinstance(e, NotSentError)
+                if self._loop.time() + RETRY_DELAY_S >= self._deadline:
+                    if sent and isinstance(e, NotSentError):
+                        raise EarlierAttemptUnknown(f"gave up on {e}") from e
+                    raise
+                await asyncio.sleep(RETRY_DELAY_S)
+
+    async def _read_counter(self, op: Op, retried: bool = False) -> int | Op:
+        """The counter (0 when never written), or ``op`` failed: a read changed nothing.
+        ``retried``: through :meth:`_retried`."""
+        path = f"{self._counters}/{op.key}"
         try:
-            read = await self._read_value(f"{self._counters}/{op.key}")
+            read = await (self._retried(lambda: self._read_value(path)) if retried
+                          else self._read_value(path))
         except Exception as e:  # noqa: BLE001 - nothing written: a definite fail
             await back_off_if_not_sent(e)
             return op.with_(type=FAIL, node=self.node, error=classify_zk_error("read", e)[1])
@@ -147,4 +202,4 @@ def zookeeper_lock_client_factory(test: Mapping[str, Any]) -> Callable[[], ZooKe
                                        ttl_s=ttl)
 
 
-__all__ = ["ZooKeeperLockClient", "sequence_of", "zookeeper_lock_client_factory"]
+__all__ = ["RETRIED", "ZooKeeperLockClient", "sequence_of", "zookeeper_lock_client_factory"]
