@@ -14,6 +14,7 @@ from kazoo import exceptions as kx
 from faultline.checkers.zk_watch import check_zk_watch
 from faultline.core.history import History
 from faultline.core.op import FAIL, OK, Op
+from faultline.dbs.client_support import NOT_SENT_BACKOFF_S
 from faultline.dbs.zookeeper.watch_client import WireOrderHandler, ZooKeeperWatchClient
 
 from test_zookeeper_client import TEST, FakeResult, run as run_client
@@ -191,12 +192,16 @@ def test_a_lost_connection_ends_the_log():
     assert done.value["log"] == [["read", 0, None, None, None, 1], ["state", "SUSPENDED"]]
 
 
-def test_a_session_that_cannot_start_fails():
+def test_a_session_that_cannot_start_fails_after_backing_off():
     async def scenario(client, zk):
         zk.connected = False
-        return await do(client, "watch", {"keys": [0]})
-    done = run(scenario)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        done = await do(client, "watch", {"keys": [0]})
+        return done, loop.time() - began
+    done, took = run(scenario)
     assert done.type == FAIL and done.error.startswith("not-sent")
+    assert took >= NOT_SENT_BACKOFF_S * 0.9   # no busy loop of failed sessions
 
 
 def test_what_the_client_records_the_checker_finds_valid():

@@ -49,7 +49,8 @@ from faultline.dbs.client_support import (client_timeout, decode_value, encode_v
 from faultline.dbs.zookeeper import DB as ZOOKEEPER
 from faultline.dbs.zookeeper.client import (WRITE_ATTEMPTS, ZooKeeperClient, back_off_if_not_sent,
                                             classify_zk_error)
-from faultline.dbs.zookeeper.kazoo_bridge import InlineCallbackHandler, in_daemon_thread
+from faultline.dbs.zookeeper.kazoo_bridge import (InlineCallbackHandler, NotSentError,
+                                                  in_daemon_thread)
 from faultline.dbs.zookeeper.txn_client import multi_outcome
 
 WATCH_DIR = "w"
@@ -175,7 +176,7 @@ class ZooKeeperWatchClient(ZooKeeperClient):
     async def _watch(self, op: Op) -> Op:
         keys = list(op.value.get("keys") or ())
         if self._zk is None or not self._zk.connected:
-            return op.with_(type=FAIL, node=self.node, error="not-sent: session not connected")
+            raise NotSentError("session not connected")  # invoke backs off, then fails it
         session = _Session(keys, self._path)
         self._session = session
         for key in keys:
