@@ -76,7 +76,7 @@ class NativeSearch:
         built when something reads them, one at a time (a counterexample reads a few)."""
         self = cls.__new__(cls)
         self.model, self._core, self.steps_in_python = model, core, False
-        self._entries = _PreparedEntries(model, history, core.spans())
+        self._entries = _PreparedEntries(model, history, core)
         self._states = []
         return self
 
@@ -130,17 +130,21 @@ class _PreparedEntries(Sequence):
     """The entries of a search the core prepared, each built when first read (as
     :func:`faultline.checkers.prepare.entries_at` builds them, without write-order views)."""
 
-    def __init__(self, model: Any, history: History, spans: list[tuple[int, int]]):
-        self._model, self._history, self._spans = model, history, spans
-        self._read_only = getattr(model, "read_only", None)
-        self._built: list[Entry | None] = [None] * len(spans)
+    def __init__(self, model: Any, history: History, core: Any):
+        self._model, self._history, self._core = model, history, core
+        self._spans: list[tuple[int, int]] | None = None  # asked of the core when first read
+        self._built: list[Entry | None] = []
 
     def __len__(self) -> int:
-        return len(self._spans)
+        return len(self._core.spans()) if self._spans is None else len(self._spans)
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
+        if self._spans is None:
+            self._spans = self._core.spans()
+            self._built = [None] * len(self._spans)
+            self._read_only = getattr(self._model, "read_only", None)
         entry = self._built[i]
         if entry is None:
             call, ret = self._spans[i]
@@ -152,7 +156,7 @@ class _PreparedEntries(Sequence):
     def all(self, *, prune: bool) -> list[Entry]:
         """Every entry, with the write-order views when ``prune`` (what
         :func:`faultline.checkers.order.explain` reads)."""
-        return entries_at(self._model, self._history, self._spans, prune=prune)
+        return entries_at(self._model, self._history, self._core.spans(), prune=prune)
 
 
 def prepare_registers(model: Any, history: History, *,

@@ -29,9 +29,9 @@ def _outcome_op(inv: Op, comp: Op | None) -> Op | None:
     if comp is None or comp.type == INFO:
         return inv.with_(type=INFO)
     if comp.type == OK or (comp.type == FAIL and is_cas_mismatch(comp)):
-        if comp.value is not None and comp.key == inv.key and comp.f == inv.f:
-            return comp  # already the outcome: spare a copy (this runs once per op)
         value = comp.value if comp.value is not None else inv.value
+        if value is comp.value and comp.key == inv.key and comp.f == inv.f:
+            return comp  # already the outcome: spare a copy (this runs once per op)
         return comp.with_(value=value, key=inv.key, f=inv.f)
     return None
 
@@ -46,8 +46,8 @@ def entry_of(inv: Op, comp: Op | None, read_only: Any) -> Entry | None:
     ro = bool(read_only and read_only(op))
     if not known and ro:
         return None
-    return Entry(op=op, call=inv.index, ret=comp.index if known else INFINITY,
-                 required=known, read_only=ro)
+    # Positional: about twice as fast as keywords, and this runs once per op.
+    return Entry(op, inv.index, comp.index if known else INFINITY, known, ro)
 
 
 def entries_for(model: Any, pairs: Iterable[Pair], *, prune: bool = True) -> list[Entry]:
