@@ -38,7 +38,7 @@ def prepared_searches(model: Any, history: History, *, native: bool | None = Non
     model, keys = found
     searches = {}
     for key, count, core, clash in keys:
-        search = _native.NativeSearch.prepared(model, core, history, prune=prune)
+        search = _native.NativeSearch.prepared(model, core, history)
         if clash is not None:
             search = _contradiction(model, search.entries.all(prune=prune), clash)
         searches[key] = (count, search)

@@ -71,7 +71,7 @@ class NativeSearch:
         )
 
     @classmethod
-    def prepared(cls, model: Any, core: Any, history: History, *, prune: bool) -> "NativeSearch":
+    def prepared(cls, model: Any, core: Any, history: History) -> "NativeSearch":
         """A search the core prepared itself (:func:`prepare_registers`): its entries are
         built when something reads them, one at a time (a counterexample reads a few)."""
         self = cls.__new__(cls)

@@ -320,11 +320,15 @@ pub(crate) fn prepare_registers<'py>(
     // Keys (`independent.partition_by_key`): by the invocation's key, nemesis ops apart.
     let mut key_ids = Interner::default();
     let mut key_of = Vec::with_capacity(pairs.len());
-    let mut named = false;
+    let mut named = false; // a client op names a key (`independent.has_keys`)
+    for i in 0..n {
+        if process_of[i] as u32 != nemesis && !keys.get_item(i)?.is_none() {
+            named = true;
+            break;
+        }
+    }
     for &(inv, _) in &pairs {
         let key = keys.get_item(inv as usize)?;
-        let client = process_of[inv as usize] as u32 != nemesis;
-        named |= client && !key.is_none();
         match key_ids.id(&key) {
             Some(k) => key_of.push(k),
             None => return Ok(None),
