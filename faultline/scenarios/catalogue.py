@@ -74,7 +74,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "etcd-lock-pause",
         {"db": "etcd", "workload": "lock", "lock_ttl_s": 2, "nemesis": "pause",
-         "nemesis_interval": 6, "op_timeout": 20, "concurrency": 6, "time_limit": 30},
+         "nemesis_interval": 6, "op_timeout": 20, "concurrency": 6, "time_limit": 60},
         FLAGGED,
         "etcd's lock is held only while its lease lives: a holder paused (or stuck behind a "
         "paused member) longer than the 2 s TTL loses the lease, another client takes the "
