@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from faultline.cluster.nodes import exec_checked, exec_read, on_nodes
+from faultline.cluster.partition import heal_script
 from faultline.cluster.protocol import PeerExecable, supports
 from faultline.core.errors import ClusterError, PreflightError
 
@@ -81,8 +82,7 @@ def shaped_peers(nodes: Sequence[str], chosen: Sequence[str]) -> dict[str, list[
 
 
 HEAL_SCRIPT = f"""
-while iptables -w -D INPUT -j {CHAIN} 2>/dev/null; do :; done
-if iptables -w -n -L {CHAIN} >/dev/null 2>&1; then iptables -w -F {CHAIN} && iptables -w -X {CHAIN}; fi
+{heal_script(CHAIN)}
 # SIGTERM lets the delayer accept what it holds; SIGKILL only if it ignores us for 5 s.
 if pgrep -f '^python3 {DELAYER_PATH}' >/dev/null; then
   pkill -TERM -f '^python3 {DELAYER_PATH}'
