@@ -8,7 +8,7 @@ under kill and partition reaches a verdict. With compaction, etcd 3.4.23 has a r
 bug, etcd-io/etcd#18089 (a watch from the compaction revision misses that revision's
 deletes; fixed upstream by #18274): a run compacting every second finds it. And
 etcd-io/etcd#18667, which makes members diverge (a txn reading a revision compacted
-meanwhile); the faulty run may show these two and nothing else. And a kill-heavy register run settles its info writes
+meanwhile); the faulty runs may show these two and nothing else. And a kill-heavy register run settles its info writes
 from the server before checking.
 Each run removes its cluster (checked by ``faultline_test``).
 """
@@ -39,6 +39,12 @@ DIVERGED = {"revision-conflict", "wrong-content", "wrong-historical-read", "miss
 one member and applies on the others) and what a member left one revision behind shows."""
 
 
+def known_bugs(found_kinds: set[str]) -> set[str]:
+    """The anomaly kinds etcd 3.4.23's two known bugs explain in a run that found these: #18089
+    always, and what #18667 leaves only once members disagree on a revision."""
+    return {KNOWN_BUG} | (DIVERGED if "revision-conflict" in found_kinds else set())
+
+
 def test_watch_short_run_without_faults_or_compaction_is_valid(tmp_path):
     code, run_dir, results, history = faultline_test(
         tmp_path, "--db", "etcd", "--workload", "watch", "--time-limit", "20",
@@ -61,7 +67,10 @@ def test_watch_with_compaction_every_second_finds_etcd_18089(tmp_path):
         "--concurrency", "6", "--watch-compact-every-s", "1")
     found = watch_result(results)
     assert found["stats"]["compactions"] >= 10, found["stats"]
-    assert (code, found["anomaly_types"]) == (EXIT[False], [KNOWN_BUG]), found["anomalies"]
+    # Compacting every second reaches #18667 now and then too (a CI run on 2026-12-01 did).
+    found_kinds = set(found["anomaly_types"])
+    assert code == EXIT[False] and KNOWN_BUG in found_kinds, found.get("anomalies")
+    assert found_kinds <= known_bugs(found_kinds), found["anomalies"]
     example = found["anomalies"][KNOWN_BUG][0]
     compactions = {op["value"] for op in history if op["f"] == "compact" and op["type"] == "ok"}
     assert example["session"]["from"] in compactions  # a watch from the compaction revision
@@ -81,8 +90,8 @@ def test_watch_under_kill_and_partition_reaches_a_verdict(tmp_path):
     # different history, so every session and read on it disagrees with the others'
     # writes. Anything else fails here, naming the anomaly and the session.
     found_kinds = set(found["anomaly_types"])
-    allowed = {KNOWN_BUG} | (DIVERGED if "revision-conflict" in found_kinds else set())
-    assert code in (EXIT[True], EXIT[False]) and found_kinds <= allowed, found["anomalies"]
+    assert code in (EXIT[True], EXIT[False]), found.get("anomalies")
+    assert found_kinds <= known_bugs(found_kinds), found["anomalies"]
 
 
 def test_register_under_kill_settles_its_unknown_writes_from_the_server(tmp_path):
