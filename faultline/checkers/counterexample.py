@@ -70,23 +70,18 @@ reader follows (the report draws the last dozen), and a long prefix of a model w
 large state (many registers) would otherwise make results.json huge."""
 
 
-def _prefix(model: Any, entries: Any, path: list[int],
-            states: list | None) -> list[dict[str, Any]]:
-    """The prefix's ops in linearization order, the last :data:`STATES_KEPT` with the
-    model ``state`` after each (``states``, else replayed from ``init``: the search keeps
-    only the last)."""
+def _prefix(model: Any, on_path: list[Any], states: list | None) -> list[dict[str, Any]]:
+    """The prefix's ops (``on_path``: its entries in linearization order), the last
+    :data:`STATES_KEPT` with the model ``state`` after each (``states``, else replayed from
+    ``init``: the search keeps only the last)."""
     if states is None:
-        state, states = model.init(), []
-        for i in path:
-            state = model.step(state, entries[i].op)[1]
+        state, states, step = model.init(), [], model.step
+        for entry in on_path:
+            state = step(state, entry.op)[1]
             states.append(state)
-    prefix = []
-    first_kept = len(path) - STATES_KEPT
-    for n, i in enumerate(path):
-        entry = describe_entry(model, entries[i])
-        if n >= first_kept:
-            entry["state"] = jsonable(states[n])
-        prefix.append(entry)
+    prefix = [describe_entry(model, entry) for entry in on_path]
+    for n in range(max(0, len(prefix) - STATES_KEPT), len(prefix)):
+        prefix[n]["state"] = jsonable(states[n])
     return prefix
 
 
@@ -116,7 +111,8 @@ def counterexample(model: Any, key: Any, search: Any) -> dict[str, Any]:
     return {**extra,
         "key": jsonable(key),
         "op": describe_entry(model, entries[blocked]) if blocked is not None else None,
-        "prefix": _prefix(model, entries, stuck["path"], stuck.get("states")),
+        "prefix": _prefix(model, stuck.get("path_entries") or [entries[i] for i in stuck["path"]],
+                          stuck.get("states")),
         "state": jsonable(stuck["state"]),
         "concurrent": [describe_entry(model, entries[i]) for i in stuck["concurrent"]],
     }

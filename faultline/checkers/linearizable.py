@@ -33,7 +33,7 @@ from faultline.checkers.wgl import ILLEGAL, OK, RUNNING
 
 FIRST_SLICE = 1_000  # configurations per key per round; doubles each round
 MAX_SLICE = 64_000
-_OPTIONS = ("time_limit", "memory_limit_mb", "full", "native", "prune")
+_OPTIONS = ("time_limit", "memory_limit_mb", "full", "native", "prune", "explain")
 KIND = "linearizable"
 """The ``kind`` of a result of :func:`check_linearizable`."""
 NOT_CHECKED = "not checked (stopped at the first invalid key; --full checks all)"
@@ -43,12 +43,17 @@ found illegal first and ``full`` was not asked for."""
 
 def check_linearizable(history: History, model: Any, *, time_limit: float | None = None,
                        memory_limit_mb: int | None = None, full: bool = False,
-                       native: bool | None = None, prune: bool = True) -> Result:
+                       native: bool | None = None, prune: bool = True,
+                       explain: bool = True) -> Result:
     """Decide whether ``history`` is linearizable with respect to ``model``.
 
     ``native``: use the compiled search core (None: when it is built,
     False: always pure Python, True: require it). ``prune=False`` turns off the write-order
     constraints of :mod:`faultline.checkers.order` (for measuring their gain).
+    ``explain=False`` decides without building the counterexample of an illegal key (the
+    verdict only, as Porcupine's ``CheckOperations`` gives it; the result then has no
+    ``counterexample``): on small illegal histories the counterexample costs more than the
+    search.
     """
     started = time.perf_counter()
     prepared = engine.prepared_searches(model, history, native=native, prune=prune)
@@ -91,7 +96,8 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
                     break
         budget = min(budget * 2, MAX_SLICE)
 
-    per_key = {key: _key_result(model, key, searches.get(key), ops[key], status[key], reason)
+    per_key = {key: _key_result(model, key, searches.get(key), ops[key], status[key], reason,
+                                explain)
                for key in ops}
     if reason is not None:
         reason = _budget_reason(reason, per_key, keyed=hasattr(model, "partition"))
@@ -108,7 +114,7 @@ def check_linearizable(history: History, model: Any, *, time_limit: float | None
     if valid == UNKNOWN:
         data["reason"] = reason
     first_illegal = next((r for r in per_key.values() if r["valid"] is False), None)
-    if first_illegal is not None:
+    if first_illegal is not None and explain:
         data["counterexample"] = first_illegal["counterexample"]
     return Result(valid=valid, data=data)
 
@@ -118,13 +124,14 @@ def _key_name(key: Any) -> str:
 
 
 def _key_result(model: Any, key: Any, search: Any, ops: int, status: str,
-                reason: str | None) -> dict:
+                reason: str | None, explain: bool) -> dict:
     out: dict[str, Any] = {"ops": ops, "configurations": search.nodes if search else 0}
     if status == OK:
         out["valid"] = True
     elif status == ILLEGAL:
         out["valid"] = False
-        out["counterexample"] = counterexample(model, key, search)
+        if explain:
+            out["counterexample"] = counterexample(model, key, search)
     elif reason is not None:
         out["valid"] = UNKNOWN
         out["reason"] = (f"{reason} after {out['configurations']:,} configurations of this key"

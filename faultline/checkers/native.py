@@ -115,10 +115,13 @@ class NativeSearch:
         if self.steps_in_python:
             out["state"] = self._states[state_id]
         else:  # the core's state ids are its own: replay the path in the Python model
-            state, step, entries = self.model.init(), self.model.step, self.entries
+            state, step = self.model.init(), self.model.step
+            entries = self._entries
+            out["path_entries"] = on_path = (entries.take(path) if isinstance(
+                entries, _PreparedEntries) else [entries[i] for i in path])
             out["states"] = states = []  # after each op of the path
-            for i in path:
-                state = step(state, entries[i].op)[1]
+            for entry in on_path:
+                state = step(state, entry.op)[1]
                 states.append(state)
             out["state"] = state
         if isinstance(self._entries, _PreparedEntries):
@@ -141,17 +144,24 @@ class _PreparedEntries(Sequence):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
+        return self.take([i])[0]
+
+    def take(self, indexes: list[int]) -> list[Entry]:
+        """``[self[i] for i in indexes]``, in one call (a counterexample reads its whole path)."""
         if self._spans is None:
             self._spans = self._core.spans()
             self._built = [None] * len(self._spans)
             self._read_only = getattr(self._model, "read_only", None)
-        entry = self._built[i]
-        if entry is None:
-            call, ret = self._spans[i]
-            history = self._history
-            entry = self._built[i] = entry_of(history[call], history[ret] if ret >= 0 else None,
-                                              self._read_only)
-        return entry
+        built, spans, history, read_only = self._built, self._spans, self._history, self._read_only
+        out = []
+        for i in indexes:
+            entry = built[i]
+            if entry is None:
+                call, ret = spans[i]
+                entry = built[i] = entry_of(history[call], history[ret] if ret >= 0 else None,
+                                            read_only)
+            out.append(entry)
+        return out
 
     def all(self, *, prune: bool) -> list[Entry]:
         """Every entry, with the write-order views when ``prune`` (what

@@ -323,6 +323,25 @@ def test_full_run_decides_every_key():
         "a": False, "b": True, "c": False}
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_explain_false_gives_the_same_verdicts_without_a_counterexample(engine):
+    ops = []
+    for k, bad in (("a", False), ("b", True), ("c", False)):
+        ops += [Op(INVOKE, "write", 1, 0, key=k), Op(OK, "write", 1, 0, key=k),
+                Op(INVOKE, "read", None, 1, key=k), Op(OK, "read", 2 if bad else 1, 1, key=k)]
+    model = get_model("cas-register")
+    explained = check_linearizable(History(ops), model, full=True, native=engine)
+    bare = check_linearizable(History(ops), model, full=True, native=engine, explain=False)
+    assert (bare.valid, explained.valid) == (False, False)
+    assert {k: r["valid"] for k, r in bare.data["keys"].items()} == \
+        {k: r["valid"] for k, r in explained.data["keys"].items()} == \
+        {"a": True, "b": False, "c": True}
+    assert explained.data["keys"]["b"]["counterexample"]["op"]["value"] == 2
+    assert "counterexample" not in bare.data
+    assert all("counterexample" not in r for r in bare.data["keys"].values())
+    assert Linearizable(model, explain=False).check({}, History(ops), {}).valid is False
+
+
 def test_checker_class_and_bad_ops():
     checker = Linearizable(get_model("register"), time_limit=5)
     ok = seq(Op(INVOKE, "write", 1, 0), Op(OK, "write", 1, 0))
