@@ -109,7 +109,8 @@ class NativeSearch:
         gives it, found by the core (:data:`STUCK_BUDGET`: the budget of its unguarded
         search, see ``Core.stuck``); with ``source`` (the producer of the value the
         blocked entry observed) when the core prepared the entries, and ``states`` (the
-        model state after each op of the path) when they were replayed here."""
+        model state after each op of the path) and ``path_entries`` (the path's entries,
+        read once) when they were replayed here."""
         path, state_id, blocked, concurrent, source = self._core.stuck(STUCK_BUDGET)
         out: dict[str, Any] = {"path": path, "blocked": blocked, "concurrent": concurrent}
         if self.steps_in_python:
