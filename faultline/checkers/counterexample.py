@@ -85,6 +85,12 @@ def _prefix(model: Any, on_path: list[Any], states: list | None) -> list[dict[st
     return prefix
 
 
+def _path_entries(stuck: dict[str, Any], entries: Any) -> list[Any]:
+    """The entries of the stuck path: as the search read them, else looked up."""
+    on_path = stuck.get("path_entries")
+    return on_path if on_path is not None else [entries[i] for i in stuck["path"]]
+
+
 def counterexample(model: Any, key: Any, search: Any) -> dict[str, Any]:
     stuck = search.stuck()
     entries = search.entries
@@ -111,8 +117,7 @@ def counterexample(model: Any, key: Any, search: Any) -> dict[str, Any]:
     return {**extra,
         "key": jsonable(key),
         "op": describe_entry(model, entries[blocked]) if blocked is not None else None,
-        "prefix": _prefix(model, stuck.get("path_entries") or [entries[i] for i in stuck["path"]],
-                          stuck.get("states")),
+        "prefix": _prefix(model, _path_entries(stuck, entries), stuck.get("states")),
         "state": jsonable(stuck["state"]),
         "concurrent": [describe_entry(model, entries[i]) for i in stuck["concurrent"]],
     }

@@ -144,7 +144,7 @@ class _PreparedEntries(Sequence):
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
+            return self.take(list(range(*i.indices(len(self)))))
         return self.take([i])[0]
 
     def take(self, indexes: list[int]) -> list[Entry]:
